@@ -1,0 +1,34 @@
+"""`python -m emulator [--host H] [--port P]`: serve the Workers AI emulator with uvicorn."""
+
+import argparse
+import os
+import sys
+
+import uvicorn
+
+from emulator.app import create_app
+
+BANNER = """\
+==========================================================================
+  WORKERS AI EMULATOR: this is NOT Cloudflare. Every answer is emulated.
+  Base URL: http://{host}:{port}/client/v4/accounts/emulator/ai
+  Control:  http://{host}:{port}/_emulator/faults, /_emulator/requests
+  Token:    {token}
+=========================================================================="""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("EMULATOR_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT", "8788")))
+    parser.add_argument("--compact-sse", action="store_true", help="write 'data:' without a space")
+    parser.add_argument("--log-level", default="warning")
+    args = parser.parse_args(argv)
+    app = create_app(compact_sse=args.compact_sse)
+    token = "EMULATOR_TOKEN" if app.state.token else "any bearer token"
+    print(BANNER.format(host=args.host, port=args.port, token=token), file=sys.stderr, flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off")
+
+
+if __name__ == "__main__":
+    main()

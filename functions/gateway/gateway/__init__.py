@@ -1,0 +1,3 @@
+"""An OpenAI-compatible API in front of Cloudflare Workers AI."""
+
+__version__ = "0.1.0"

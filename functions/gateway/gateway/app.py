@@ -1,0 +1,78 @@
+"""`create_app()`: wiring only — routers, middleware, and the lifespan with the one httpx client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from gateway import __version__
+from gateway.auth import require_api_key
+from gateway.catalog import Catalog
+from gateway.config import Settings
+from gateway.credentials import Credentials
+from gateway.errors import install_handlers
+from gateway.fallback import Cooldown
+from gateway.limits import BodySizeLimit
+from gateway.observability import RequestContextMiddleware, logger
+from gateway.routes import chat, completions, embeddings, health, models, static
+from gateway.services import Services
+from gateway.upstream import WorkersAI
+
+DESCRIPTION = """An OpenAI-compatible API answered by Cloudflare Workers AI models, with a primary
+and a backup model and automatic fallback. Point any OpenAI client at `<this URL>/v1` and
+send your key as `Authorization: Bearer <key>`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    logger.setLevel(settings.log_level.upper())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        async with httpx.AsyncClient(limits=limits) as http:
+            credentials = Credentials(settings)
+            app.state.services = Services(
+                settings=settings,
+                catalog=Catalog(settings),
+                credentials=credentials,
+                http=http,
+                upstream=WorkersAI(http, settings, credentials),
+                cooldown=Cooldown(settings.cooldown_failures, settings.cooldown_seconds),
+            )
+            if not (settings.worker_api_key or settings.api_keys_secret_arn):
+                logger.warning("no API keys configured: every /v1 request will get a 401")
+            yield
+
+    app = FastAPI(
+        title="Workers AI OpenAI-compatible gateway",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])
+    for router in (chat.router, completions.router, models.router, embeddings.router):
+        v1.include_router(router)
+    app.include_router(v1)
+    app.include_router(health.router)
+    app.include_router(static.router)
+    install_handlers(app)
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["x-gateway-model", "x-request-id", "retry-after"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app

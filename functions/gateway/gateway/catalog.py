@@ -1,0 +1,87 @@
+"""Model names: aliases, fallback chains, and what each model can do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.config import Settings
+from gateway.errors import GatewayError
+
+PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
+BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
+MODEL_PREFIXES = ("@cf/", "@hf/")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """How to talk to a model.
+
+    `streams` is False for models that answer one JSON body even when asked to stream
+    (gpt-oss): the gateway asks them without streaming and synthesises the stream.
+    `vision` None means unknown: images are passed through and the upstream decides.
+    """
+
+    vision: bool | None = None
+    tools: bool = True
+    streams: bool = True
+    reasoning: bool = False
+    prompt_form: bool = True
+    penalty_range: tuple[float, float] = (0.0, 2.0)
+    context_window: int | None = None
+
+
+KNOWN_MODELS: dict[str, Capabilities] = {
+    "@cf/meta/llama-4-scout-17b-16e-instruct": Capabilities(vision=True, context_window=131000),
+    "@cf/meta/llama-3.3-70b-instruct-fp8-fast": Capabilities(vision=False, context_window=24000),
+    "@cf/mistralai/mistral-small-3.1-24b-instruct": Capabilities(
+        vision=True, context_window=128000
+    ),
+    "@cf/qwen/qwen2.5-coder-32b-instruct": Capabilities(
+        vision=False, tools=False, context_window=32768
+    ),
+    "@cf/openai/gpt-oss-120b": Capabilities(
+        vision=False, streams=False, reasoning=True, prompt_form=False, context_window=128000
+    ),
+    "@cf/openai/gpt-oss-20b": Capabilities(
+        vision=False, streams=False, reasoning=True, prompt_form=False, context_window=128000
+    ),
+}
+
+
+def capabilities(model: str) -> Capabilities:
+    return KNOWN_MODELS.get(model, Capabilities())
+
+
+class Catalog:
+    def __init__(self, settings: Settings) -> None:
+        self.primary = settings.default_model
+        self.backup = settings.backup_model
+        self.aliases = {name: self.primary for name in PRIMARY_ALIASES} | {
+            name: self.backup for name in BACKUP_ALIASES
+        }
+
+    def resolve(self, name: str) -> str:
+        """The Workers AI model behind a requested name, or a 404 in OpenAI's terms."""
+        if name in self.aliases:
+            return self.aliases[name]
+        if name.startswith(MODEL_PREFIXES) and len(name) > 4:
+            return name
+        raise GatewayError(
+            404,
+            f"The model `{name}` does not exist. Use one of the aliases "
+            f"({', '.join(self.aliases)}) or a Workers AI model name such as `{self.primary}`.",
+            code="model_not_found",
+            param="model",
+        )
+
+    def chain(self, name: str) -> list[str]:
+        """The models to try, in order: the requested one, then the backup."""
+        first = self.resolve(name)
+        return [first] if first == self.backup else [first, self.backup]
+
+    def listed(self) -> list[tuple[str, str]]:
+        """(id, owner) pairs for /v1/models: the configured models, then the aliases."""
+        models = [(self.primary, "cloudflare"), (self.backup, "cloudflare")]
+        models += [(alias, "workers-ai-gateway") for alias in self.aliases]
+        unique = dict(models)
+        return list(unique.items())

@@ -1,0 +1,60 @@
+"""Settings from the environment: one typed object, the same names locally and on Lambda."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from urllib.parse import urlsplit
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CLOUDFLARE_BASE_URL = "https://api.cloudflare.com/client/v4/accounts/{account_id}/ai"
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    """Split a comma-separated setting, dropping blanks."""
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+class Settings(BaseSettings):
+    """Every knob of the gateway. Field names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    worker_api_key: str | None = Field(default=None, repr=False)
+    api_keys_secret_arn: str | None = None
+    cloudflare_account_id: str | None = Field(default=None, repr=False)
+    cloudflare_api_token: str | None = Field(default=None, repr=False)
+    cloudflare_secret_arn: str | None = None
+    workers_ai_base_url: str = CLOUDFLARE_BASE_URL
+
+    default_model: str = "@cf/meta/llama-4-scout-17b-16e-instruct"
+    backup_model: str = "@cf/openai/gpt-oss-120b"
+    default_max_tokens: int = Field(default=4096, ge=1)
+
+    cors_allow_origins: str = "*"
+    log_level: str = "INFO"
+
+    connect_timeout: float = Field(default=5.0, gt=0)
+    attempt_timeout: float = Field(default=120.0, gt=0)
+    request_deadline: float = Field(default=300.0, gt=0)
+    cooldown_failures: int = Field(default=3, ge=1)
+    cooldown_seconds: float = Field(default=30.0, ge=0)
+    secrets_max_age: int = Field(default=300, ge=0)
+    max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
+    max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    allow_private_image_urls: bool = False
+
+    @cached_property
+    def cors_origins(self) -> tuple[str, ...]:
+        return split_list(self.cors_allow_origins)
+
+    @cached_property
+    def upstream_kind(self) -> str:
+        """`cloudflare` for Cloudflare's hosts, `emulator` for a loopback URL, else `custom`."""
+        host = urlsplit(self.workers_ai_base_url).hostname or ""
+        if host == "cloudflare.com" or host.endswith(".cloudflare.com"):
+            return "cloudflare"
+        if host in {"localhost", "::1"} or host.startswith("127."):
+            return "emulator"
+        return "custom"

@@ -1,0 +1,175 @@
+"""OpenAI's error envelope, and the mapping of every failure onto it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from gateway.upstream import UpstreamError
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    405: "invalid_request_error",
+    408: "timeout_error",
+    413: "invalid_request_error",
+    415: "invalid_request_error",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+}
+
+
+def error_type(status: int) -> str:
+    return ERROR_TYPES.get(status, "api_error")
+
+
+class GatewayError(Exception):
+    """An error the client sees, already in OpenAI's terms."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.param = param
+        self.type = type or error_type(status)
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return envelope(self.message, self.type, self.param, self.code)
+
+
+def envelope(message: str, type: str, param: str | None = None, code: str | None = None) -> dict:
+    return {"error": {"message": message, "type": type, "param": param, "code": code}}
+
+
+def error_response(error: GatewayError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
+def _param_of(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(part) for part in loc if part != "body"]
+    return ".".join(parts) or None
+
+
+def validation_error(exc: RequestValidationError) -> GatewayError:
+    """Turn pydantic's list of problems into OpenAI's single message with a `param`."""
+    first = exc.errors()[0]
+    if first.get("type") == "json_invalid":
+        return GatewayError(
+            400,
+            "We could not parse the JSON body of your request. The body must be valid JSON.",
+            code="invalid_json",
+        )
+    loc = tuple(first.get("loc", ()))
+    param = _param_of(loc)
+    if first.get("type") == "missing":
+        if param is None:
+            message = "The request body must be a JSON object."
+        else:
+            message = f"Missing required parameter: '{param}'."
+        return GatewayError(400, message, param=param, code="missing_required_parameter")
+    reason = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    where = f"'{param}'" if param else "the request body"
+    return GatewayError(
+        400, f"Invalid value for {where}: {reason}", param=param, code="invalid_value"
+    )
+
+
+QUOTA_CODES = {3036, 4006}
+AUTH_CODES = {10000}
+
+
+def from_upstream(error: UpstreamError) -> GatewayError:
+    """What the client sees when Workers AI failed (after any fallback)."""
+    detail = error.message
+    if error.status is None:
+        if error.kind == "timeout":
+            return GatewayError(504, "Workers AI did not answer in time.", code="upstream_timeout")
+        return GatewayError(
+            502, f"Workers AI is unreachable: {detail}", code="upstream_unavailable"
+        )
+    status, code = error.status, error.code
+    headers = {"retry-after": error.retry_after} if error.retry_after else None
+    if status == 429 or code == 3040:
+        if code in QUOTA_CODES:
+            message = f"The Workers AI account's daily allocation is used up: {detail}"
+            ours = "daily_quota_exceeded"
+        elif code == 3040:
+            message = "Every model in the chain is out of capacity right now; try again shortly."
+            ours = "model_busy"
+        else:
+            message = f"Workers AI rate limit reached: {detail}"
+            ours = "rate_limit_exceeded"
+        return GatewayError(429, message, code=ours, headers=headers)
+    if status == 401 or code in AUTH_CODES or (status == 403 and code != 5035):
+        return GatewayError(
+            502,
+            "Workers AI rejected the gateway's Cloudflare credentials; the operator must "
+            "update the API token.",
+            code="upstream_auth_failed",
+        )
+    if code == 5035:
+        return GatewayError(
+            403, f"Workers AI refused the model: {detail}", code="model_not_allowed"
+        )
+    if code in {5007, 3042} or status == 404:
+        return GatewayError(
+            404, f"Workers AI has no such model: {detail}", code="model_not_found", param="model"
+        )
+    if status == 413 or code == 3006:
+        return GatewayError(413, f"The request is too large: {detail}", code="request_too_large")
+    if status in {408, 504}:
+        return GatewayError(504, "Workers AI did not answer in time.", code="upstream_timeout")
+    if status == 503:
+        return GatewayError(
+            503,
+            f"Workers AI is unavailable: {detail}",
+            code="upstream_unavailable",
+            headers=headers,
+        )
+    if status >= 500:
+        return GatewayError(502, f"Workers AI failed: {detail}", code="upstream_error")
+    return GatewayError(
+        400 if status in {400, 422} else status,
+        f"Workers AI rejected the request: {detail}",
+        code="upstream_invalid_request",
+    )
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Every error the app raises leaves in OpenAI's envelope; nothing else ever does."""
+
+    @app.exception_handler(GatewayError)
+    async def on_gateway_error(request: Request, exc: GatewayError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(validation_error(exc))
+
+    @app.exception_handler(HTTPException)
+    async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            message = f"Invalid URL ({request.method} {request.url.path})"
+        elif exc.status_code == 405:
+            message = f"Method {request.method} is not allowed for {request.url.path}."
+        else:
+            message = str(exc.detail)
+        return error_response(GatewayError(exc.status_code, message, headers=exc.headers))

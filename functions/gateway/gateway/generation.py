@@ -1,0 +1,111 @@
+"""Running one generation over a model chain, whole or streamed.
+
+Chat and legacy completions differ only in the body they send and the objects they return;
+this module owns what they share: the attempt per model, the first-event rule for streams,
+and synthesising a stream from models that cannot stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.catalog import Capabilities, capabilities
+from gateway.errors import from_upstream
+from gateway.fallback import Deadline, run_chain
+from gateway.observability import RequestContext
+from gateway.services import Services
+from gateway.translate import Piece, read_piece
+from gateway.upstream import UpstreamError
+
+BodyBuilder = Callable[[Capabilities, bool, bool], dict[str, Any]]
+"""(capabilities, stream, has_backup) -> the `/run` body for one model."""
+
+
+@dataclass
+class Job:
+    chain: list[str]
+    build: BodyBuilder
+    adjust: Callable[[Piece], Piece] = lambda piece: piece
+    """Fixes applied to a whole answer (e.g. recovering a tool call written as text)."""
+
+
+async def _pieces(first: Piece | None, events: AsyncIterator[dict[str, Any]]):
+    if first is not None:
+        yield first
+    async for event in events:
+        yield read_piece(event)
+
+
+async def _one(piece: Piece) -> AsyncIterator[Piece]:
+    yield piece
+
+
+def _deadline(svc: Services, ctx: RequestContext) -> Deadline:
+    return Deadline(svc.settings.request_deadline, ctx.deadline)
+
+
+async def generate(svc: Services, ctx: RequestContext, job: Job) -> tuple[str, Piece]:
+    """The whole answer from the first model in the chain that gives one."""
+
+    async def attempt(model: str, has_backup: bool) -> Any:
+        body = job.build(capabilities(model), False, has_backup)
+        return await svc.upstream.run(model, body, svc.settings.attempt_timeout)
+
+    try:
+        model, result = await run_chain(
+            job.chain,
+            attempt,
+            cooldown=svc.cooldown,
+            deadline=_deadline(svc, ctx),
+            attempt_timeout=svc.settings.attempt_timeout,
+            ctx=ctx,
+        )
+    except UpstreamError as error:
+        raise from_upstream(error) from None
+    return model, job.adjust(read_piece(result))
+
+
+async def open_stream(
+    svc: Services, ctx: RequestContext, job: Job
+) -> tuple[str, AsyncIterator[Piece], AsyncExitStack]:
+    """Start a stream; return once its first event is in hand (fallback is over then).
+
+    The upstream response stays open on the returned stack, which the caller closes when the
+    client's stream ends. Models that cannot stream are asked for a whole answer, given as
+    one piece.
+    """
+    timeout = svc.settings.attempt_timeout
+    stack = AsyncExitStack()
+
+    async def attempt(model: str, has_backup: bool) -> AsyncIterator[Piece]:
+        caps = capabilities(model)
+        if not caps.streams:
+            body = job.build(caps, False, has_backup)
+            return _one(job.adjust(read_piece(await svc.upstream.run(model, body, timeout))))
+        async with AsyncExitStack() as attempt_stack:
+            events = await attempt_stack.enter_async_context(
+                svc.upstream.stream(model, job.build(caps, True, has_backup), timeout)
+            )
+            first = await anext(aiter(events), None)
+            stack.push_async_callback(attempt_stack.pop_all().aclose)
+        return _pieces(None if first is None else read_piece(first), events)
+
+    try:
+        model, pieces = await run_chain(
+            job.chain,
+            attempt,
+            cooldown=svc.cooldown,
+            deadline=_deadline(svc, ctx),
+            attempt_timeout=timeout,
+            ctx=ctx,
+        )
+    except UpstreamError as error:
+        await stack.aclose()
+        raise from_upstream(error) from None
+    except BaseException:
+        await stack.aclose()
+        raise
+    return model, pieces, stack

@@ -1,0 +1,157 @@
+"""Powertools logging and metrics, and the per-request context (correlation id, EMF flush).
+
+Under the Lambda Web Adapter every request carries `x-amzn-lambda-context`, a JSON copy of the
+Lambda context: its `request_id` is the correlation id and its `deadline` bounds our own.
+Locally a fresh id is generated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "workers-ai-gateway")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "WorkersAIGateway")
+
+logger = Logger(service=SERVICE)
+
+
+@dataclass
+class RequestContext:
+    """What one request learns on its way; the middleware logs and flushes it at the end."""
+
+    request_id: str
+    deadline: float | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    metrics: EphemeralMetrics = field(
+        default_factory=lambda: EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    )
+
+    def count(self, name: str, value: float = 1, unit: str = MetricUnit.Count) -> None:
+        self.metrics.add_metric(name=name, unit=unit, value=value)
+
+
+def upstream_error_metric(code: str) -> None:
+    """One EMF record per upstream failure, with the Cloudflare error code as a dimension."""
+    metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    metrics.add_dimension(name="code", value=code)
+    metrics.add_metric(name="UpstreamErrors", unit=MetricUnit.Count, value=1)
+    metrics.flush_metrics()
+
+
+def describe_exception(exc: BaseException) -> dict[str, str]:
+    """Where an exception came from, without the traceback (which may hold request data):
+    the deepest frame in this package, else the deepest frame."""
+    where = "unknown"
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if where == "unknown" or f"{os.sep}gateway{os.sep}" in filename:
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return {"error_type": type(exc).__name__, "where": where}
+
+
+def _lambda_context(headers: dict[bytes, bytes]) -> dict[str, Any]:
+    raw = headers.get(b"x-amzn-lambda-context")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _error_body(request_id: str) -> bytes:
+    return json.dumps(
+        {
+            "error": {
+                "message": f"The gateway hit an internal error (request {request_id}).",
+                "type": "api_error",
+                "param": None,
+                "code": None,
+            }
+        }
+    ).encode()
+
+
+class RequestContextMiddleware:
+    """Outermost middleware: correlation id, one log line and one EMF flush per request.
+
+    It is also the last line of defence: an exception that escaped everything else becomes a
+    500 in OpenAI's envelope (or ends a started response), logged without its traceback.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        lambda_ctx = _lambda_context(dict(scope["headers"]))
+        request_id = str(lambda_ctx.get("request_id") or uuid.uuid4())
+        deadline_ms = lambda_ctx.get("deadline")
+        ctx = RequestContext(
+            request_id=request_id,
+            deadline=deadline_ms / 1000 if isinstance(deadline_ms, int | float) else None,
+        )
+        scope.setdefault("state", {})["ctx"] = ctx
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((b"x-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        logger.thread_safe_append_keys(correlation_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            logger.error("unhandled error", extra=describe_exception(exc))
+            if not response_started:
+                status = 500
+                await send_with_id(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": _error_body(request_id)})
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            ctx.count("Requests")
+            ctx.count("Latency", elapsed_ms, MetricUnit.Milliseconds)
+            if status >= 500:
+                ctx.count("ServerErrors")
+            elif status >= 400:
+                ctx.count("ClientErrors")
+            logger.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round(elapsed_ms, 1),
+                    **ctx.fields,
+                },
+            )
+            ctx.metrics.flush_metrics()
+            logger.thread_safe_remove_keys(["correlation_id"])

@@ -1,0 +1,81 @@
+"""POST /v1/chat/completions, streamed and not."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, Response
+
+from gateway.catalog import Capabilities, capabilities
+from gateway.errors import GatewayError
+from gateway.generation import Job, generate, open_stream
+from gateway.images import inline_images
+from gateway.observability import RequestContext
+from gateway.routes.responses import ERRORS, event_stream
+from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
+from gateway.services import Services, request_context, services
+from gateway.streaming import ChunkEncoder, record_usage, relay
+from gateway.translate import (
+    chat_body,
+    chat_completion,
+    chat_max_tokens,
+    has_images,
+    recover_text_tool_call,
+)
+
+router = APIRouter()
+
+
+@router.post(
+    "/chat/completions",
+    summary="Create a chat completion",
+    response_model=ChatCompletion,
+    responses={
+        200: {
+            "description": "A chat.completion, or with `stream: true` an SSE stream of "
+            "chat.completion.chunk events ending with `data: [DONE]`.",
+            "content": {"text/event-stream": {"schema": ChatCompletionChunk.model_json_schema()}},
+        },
+        **ERRORS,
+    },
+)
+async def create_chat_completion(
+    req: ChatCompletionRequest,
+    svc: Services = Depends(services),
+    ctx: RequestContext = Depends(request_context),
+) -> Response:
+    chain = svc.catalog.chain(req.model)
+    ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
+    if has_images(req.messages):
+        if capabilities(chain[0]).vision is False:
+            raise GatewayError(
+                400,
+                f"The model {chain[0]} does not accept images; use a vision model such as "
+                f"{svc.catalog.primary}.",
+                code="model_not_vision_capable",
+                param="messages",
+            )
+        await inline_images(
+            req.messages,
+            svc.http,
+            max_bytes=svc.settings.max_image_bytes,
+            allow_private=svc.settings.allow_private_image_urls,
+        )
+    max_tokens = chat_max_tokens(req, svc.settings.default_max_tokens)
+    tool_names = {tool.function.name for tool in req.tools or []}
+
+    def build(caps: Capabilities, stream: bool, has_backup: bool) -> dict:
+        return chat_body(req, caps, max_tokens=max_tokens, stream=stream, has_backup=has_backup)
+
+    job = Job(chain, build, adjust=lambda piece: recover_text_tool_call(piece, tool_names))
+    if not req.stream:
+        model, answer = await generate(svc, ctx, job)
+        record_usage(ctx, answer.usage)
+        payload = chat_completion(
+            answer, model=model, stops=req.stops, max_tokens=max_tokens, tool_names=tool_names
+        )
+        return JSONResponse(payload, headers={"x-gateway-model": model})
+
+    model, pieces, stack = await open_stream(svc, ctx, job)
+    encoder = ChunkEncoder("chat", model, req.include_usage)
+    chunks = relay(pieces, encoder, stops=req.stops, max_tokens=max_tokens, ctx=ctx)
+    return event_stream(chunks, stack, model)

@@ -1,0 +1,33 @@
+"""The long-lived objects of one process, made once in the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from fastapi import Request
+
+from gateway.catalog import Catalog
+from gateway.config import Settings
+from gateway.credentials import Credentials
+from gateway.fallback import Cooldown
+from gateway.observability import RequestContext
+from gateway.upstream import WorkersAI
+
+
+@dataclass
+class Services:
+    settings: Settings
+    catalog: Catalog
+    credentials: Credentials
+    http: httpx.AsyncClient
+    upstream: WorkersAI
+    cooldown: Cooldown
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def request_context(request: Request) -> RequestContext:
+    return request.state.ctx

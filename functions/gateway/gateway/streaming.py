@@ -1,0 +1,136 @@
+"""Server-sent events: OpenAI chunk encoding, and the relay from upstream pieces to the client.
+
+Each upstream piece is encoded and yielded as soon as it arrives; nothing is buffered except
+the few characters a stop sequence split across pieces needs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from gateway.errors import from_upstream
+from gateway.observability import RequestContext, upstream_error_metric
+from gateway.translate import Piece, StopScanner, finish_reason, new_id
+from gateway.upstream import UpstreamError
+
+DONE = b"data: [DONE]\n\n"
+
+
+def sse(payload: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+class ChunkEncoder:
+    """Builds the events of one stream: `chat.completion.chunk` or `text_completion`."""
+
+    def __init__(self, kind: Literal["chat", "text"], model: str, include_usage: bool) -> None:
+        self.kind = kind
+        self.id = new_id("chatcmpl" if kind == "chat" else "cmpl")
+        self.object = "chat.completion.chunk" if kind == "chat" else "text_completion"
+        self.created = int(time.time())
+        self.model = model
+        self.include_usage = include_usage
+
+    def _event(self, choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> bytes:
+        payload: dict[str, Any] = {
+            "id": self.id,
+            "object": self.object,
+            "created": self.created,
+            "model": self.model,
+            "choices": choices,
+        }
+        if self.include_usage:
+            payload["usage"] = usage
+        return sse(payload)
+
+    def _choice(self, delta: dict[str, Any], reason: str | None = None) -> list[dict[str, Any]]:
+        if self.kind == "chat":
+            return [{"index": 0, "delta": delta, "finish_reason": reason, "logprobs": None}]
+        text = delta.get("content", "")
+        return [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}]
+
+    def start(self) -> bytes | None:
+        if self.kind != "chat":
+            return None
+        return self._event(self._choice({"role": "assistant", "content": ""}))
+
+    def text(self, text: str) -> bytes:
+        return self._event(self._choice({"content": text}))
+
+    def reasoning(self, text: str) -> bytes | None:
+        if self.kind != "chat":
+            return None
+        return self._event(self._choice({"reasoning_content": text}))
+
+    def tool_calls(self, calls: list[dict[str, Any]]) -> bytes | None:
+        if self.kind != "chat":
+            return None
+        return self._event(self._choice({"tool_calls": calls}))
+
+    def finish(self, reason: str) -> bytes:
+        return self._event(self._choice({} if self.kind == "chat" else {"content": ""}, reason))
+
+    def usage(self, usage: dict[str, int]) -> bytes:
+        return self._event([], usage)
+
+
+async def relay(
+    pieces: AsyncIterator[Piece],
+    encoder: ChunkEncoder,
+    *,
+    stops: list[str],
+    max_tokens: int,
+    ctx: RequestContext,
+) -> AsyncIterator[bytes]:
+    """Encode upstream pieces as they come; end with the finish chunk, usage and [DONE].
+
+    A failure after the first byte cannot fall back any more: it ends the stream with an
+    OpenAI-shaped error event, then [DONE].
+    """
+    scanner = StopScanner(stops)
+    usage: dict[str, int] | None = None
+    upstream_finish: str | None = None
+    saw_tools = False
+    try:
+        if start := encoder.start():
+            yield start
+        async for piece in pieces:
+            if piece.reasoning and (event := encoder.reasoning(piece.reasoning)):
+                yield event
+            if piece.text and (text := scanner.feed(piece.text)):
+                yield encoder.text(text)
+            if scanner.stopped:
+                break
+            if piece.tool_calls and (event := encoder.tool_calls(piece.tool_calls)):
+                saw_tools = True
+                yield event
+            usage = piece.usage or usage
+            upstream_finish = piece.finish_reason or upstream_finish
+        if tail := scanner.flush():
+            yield encoder.text(tail)
+        reason = finish_reason(
+            upstream_finish,
+            tool_calls=saw_tools,
+            stopped=scanner.stopped,
+            usage=usage,
+            max_tokens=max_tokens,
+        )
+        yield encoder.finish(reason)
+        if usage is not None:
+            record_usage(ctx, usage)
+            if encoder.include_usage:
+                yield encoder.usage(usage)
+    except UpstreamError as error:
+        upstream_error_metric(error.label)
+        ctx.fields.update(stream_error=error.label)
+        yield sse(from_upstream(error).body())
+    yield DONE
+
+
+def record_usage(ctx: RequestContext, usage: dict[str, int] | None) -> None:
+    if usage:
+        ctx.count("PromptTokens", usage["prompt_tokens"])
+        ctx.count("CompletionTokens", usage["completion_tokens"])

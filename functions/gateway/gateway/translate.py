@@ -1,0 +1,360 @@
+"""OpenAI ⇄ Workers AI: request bodies for `/run`, and answers back into OpenAI's shapes.
+
+Workers AI answers in two shapes, on `/run` and in its streams alike: the native one
+(`{"response", "tool_calls", "usage"}`, tool calls without ids and with object arguments) and,
+for newer models, OpenAI's own objects. `Piece` is the one form both are read into.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.catalog import Capabilities
+from gateway.schemas import (
+    AssistantMessage,
+    ChatCompletionRequest,
+    CompletionRequest,
+    ImagePart,
+    Message,
+    NamedToolChoice,
+    ResponseFormatJSONObject,
+    ResponseFormatJSONSchema,
+    SamplingParams,
+    SystemMessage,
+    TextPart,
+    ToolMessage,
+)
+
+FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter"}
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(12)}"
+
+
+# Requests
+
+
+def _text(content: str | list[TextPart] | list[Any] | None) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "\n".join(part.text for part in content if isinstance(part, TextPart))
+
+
+def has_images(messages: list[Message]) -> bool:
+    return any(
+        isinstance(part, ImagePart)
+        for message in messages
+        if not isinstance(message.content, str | None)
+        for part in message.content
+    )
+
+
+def _user_content(content: str | list[Any], vision: bool | None) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    if vision is False or not any(isinstance(part, ImagePart) for part in content):
+        return _text(content)
+    return [part.model_dump(exclude_none=True) for part in content]
+
+
+def native_messages(messages: list[Message], caps: Capabilities) -> list[dict[str, Any]]:
+    """Messages as `/run` takes them: `content` never null, images only for vision models."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            out.append({"role": "system", "content": _text(message.content)})
+        elif isinstance(message, AssistantMessage):
+            item: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
+            if message.tool_calls:
+                item["tool_calls"] = [call.model_dump() for call in message.tool_calls]
+            out.append(item)
+        elif isinstance(message, ToolMessage):
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": message.tool_call_id,
+                    "content": _text(message.content),
+                }
+            )
+        else:
+            out.append({"role": "user", "content": _user_content(message.content, caps.vision)})
+    return out
+
+
+def _sampling(req: SamplingParams, caps: Capabilities, max_tokens: int) -> dict[str, Any]:
+    low, high = caps.penalty_range
+    body: dict[str, Any] = {"max_tokens": max_tokens}
+    for name in ("temperature", "top_p", "top_k", "seed", "repetition_penalty"):
+        value = getattr(req, name)
+        if value is not None:
+            body[name] = value
+    for name in ("frequency_penalty", "presence_penalty"):
+        value = getattr(req, name)
+        if value is not None:
+            body[name] = min(max(value, low), high)
+    return body
+
+
+def chat_max_tokens(req: ChatCompletionRequest, default: int) -> int:
+    return req.max_completion_tokens or req.max_tokens or default
+
+
+def chat_body(
+    req: ChatCompletionRequest,
+    caps: Capabilities,
+    *,
+    max_tokens: int,
+    stream: bool,
+    has_backup: bool,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"messages": native_messages(req.messages, caps)}
+    body |= _sampling(req, caps, max_tokens)
+    tools = req.tools if req.tool_choice != "none" else None
+    if tools and isinstance(req.tool_choice, NamedToolChoice):
+        tools = [tool for tool in tools if tool.function.name == req.tool_choice.function.name]
+    if tools:
+        body["tools"] = [tool.model_dump(exclude_none=True) for tool in tools]
+    if isinstance(req.response_format, ResponseFormatJSONSchema):
+        schema = req.response_format.json_schema.schema_ or {"type": "object"}
+        body["response_format"] = {"type": "json_schema", "json_schema": schema}
+    elif isinstance(req.response_format, ResponseFormatJSONObject):
+        body["response_format"] = {"type": "json_object"}
+    if caps.reasoning and req.reasoning_effort:
+        body["reasoning_effort"] = req.reasoning_effort
+    if stream:
+        body["stream"] = True
+    if has_backup:
+        body["options"] = {"rejectIfBusy": True}
+    return body
+
+
+def completion_body(
+    req: CompletionRequest, caps: Capabilities, *, stream: bool, has_backup: bool
+) -> dict[str, Any]:
+    """The legacy API on the native prompt form (or as one user message where there is none)."""
+    prompt = req.prompt_text
+    body: dict[str, Any] = (
+        {"prompt": prompt}
+        if caps.prompt_form
+        else {"messages": [{"role": "user", "content": prompt}]}
+    )
+    body |= _sampling(req, caps, req.max_tokens or 16)
+    if stream:
+        body["stream"] = True
+    if has_backup:
+        body["options"] = {"rejectIfBusy": True}
+    return body
+
+
+# Answers
+
+
+@dataclass
+class Piece:
+    """A part of an answer (a stream event) or a whole answer, in one neutral form."""
+
+    text: str = ""
+    reasoning: str = ""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: dict[str, int] | None = None
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _usage(value: Any) -> dict[str, int] | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        prompt = int(value.get("prompt_tokens") or 0)
+        completion = int(value.get("completion_tokens") or 0)
+        total = int(value.get("total_tokens") or prompt + completion)
+    except (TypeError, ValueError):
+        return None
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
+
+
+def tool_call(raw: dict[str, Any], index: int) -> dict[str, Any]:
+    """An OpenAI tool call (or tool-call delta) from either upstream shape."""
+    function = raw.get("function")
+    if isinstance(function, dict):
+        name, arguments = function.get("name"), function.get("arguments")
+    else:
+        name, arguments = raw.get("name"), raw.get("arguments", raw.get("parameters"))
+    call: dict[str, Any] = {"index": raw.get("index", index)}
+    if raw.get("id") or name:
+        call["id"] = raw.get("id") or f"call_{secrets.token_hex(12)}"
+        call["type"] = "function"
+    fn: dict[str, Any] = {}
+    if name:
+        fn["name"] = name
+    if arguments is not None or name:
+        fn["arguments"] = _as_text(arguments if arguments is not None else {})
+    call["function"] = fn
+    return call
+
+
+def _tool_calls(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        return []
+    return [tool_call(item, i) for i, item in enumerate(raw) if isinstance(item, dict)]
+
+
+def read_piece(data: Any) -> Piece:
+    """Read an upstream result or stream event, whichever shape it has."""
+    if not isinstance(data, dict):
+        return Piece(text=_as_text(data))
+    choices = data.get("choices")
+    usage = _usage(data.get("usage"))
+    if isinstance(choices, list):
+        if not choices or not isinstance(choices[0], dict):
+            return Piece(usage=usage)
+        choice = choices[0]
+        part = choice.get("delta") or choice.get("message") or {}
+        text = part.get("content") if isinstance(part, dict) else None
+        if text is None and "text" in choice:
+            text = choice.get("text")
+        reasoning = (part.get("reasoning_content") or part.get("reasoning")) if part else None
+        finish = choice.get("finish_reason")
+        return Piece(
+            text=_as_text(text),
+            reasoning=_as_text(reasoning),
+            tool_calls=_tool_calls(part.get("tool_calls") if part else None),
+            finish_reason=finish if finish in FINISH_REASONS else None,
+            usage=usage,
+        )
+    return Piece(
+        text=_as_text(data.get("response")),
+        tool_calls=_tool_calls(data.get("tool_calls")),
+        usage=usage,
+    )
+
+
+def recover_text_tool_call(piece: Piece, tool_names: set[str]) -> Piece:
+    """gpt-oss sometimes writes a forced tool call as JSON in `content`: make it a real call."""
+    if piece.tool_calls or not tool_names:
+        return piece
+    try:
+        data = json.loads(piece.text)
+    except ValueError:
+        return piece
+    if isinstance(data, dict) and data.get("name") in tool_names:
+        piece.tool_calls = [tool_call(data, 0)]
+        piece.text = ""
+    return piece
+
+
+class StopScanner:
+    """Cuts text at the first stop sequence, holding back just enough to see one split
+    across stream pieces."""
+
+    def __init__(self, stops: list[str]) -> None:
+        self.stops = stops
+        self.hold = max((len(stop) for stop in stops), default=1) - 1
+        self.buffer = ""
+        self.stopped = False
+
+    def feed(self, text: str) -> str:
+        if self.stopped:
+            return ""
+        if not self.stops:
+            return text
+        self.buffer += text
+        hits = [i for i in (self.buffer.find(stop) for stop in self.stops) if i >= 0]
+        if hits:
+            out, self.buffer, self.stopped = self.buffer[: min(hits)], "", True
+            return out
+        cut = max(len(self.buffer) - self.hold, 0)
+        out, self.buffer = self.buffer[:cut], self.buffer[cut:]
+        return out
+
+    def flush(self) -> str:
+        out, self.buffer = self.buffer, ""
+        return out
+
+
+def finish_reason(
+    upstream: str | None,
+    *,
+    tool_calls: bool,
+    stopped: bool,
+    usage: dict[str, int] | None,
+    max_tokens: int,
+) -> str:
+    if tool_calls:
+        return "tool_calls"
+    if stopped:
+        return "stop"
+    if upstream:
+        return upstream
+    if usage and usage["completion_tokens"] >= max_tokens:
+        return "length"
+    return "stop"
+
+
+def chat_completion(
+    answer: Piece, *, model: str, stops: list[str], max_tokens: int, tool_names: set[str]
+) -> dict[str, Any]:
+    answer = recover_text_tool_call(answer, tool_names)
+    scanner = StopScanner(stops)
+    text = scanner.feed(answer.text) + scanner.flush()
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": text if text or not answer.tool_calls else None,
+        "refusal": None,
+    }
+    if answer.tool_calls:
+        message["tool_calls"] = [
+            {key: value for key, value in call.items() if key != "index"}
+            for call in answer.tool_calls
+        ]
+    if answer.reasoning:
+        message["reasoning_content"] = answer.reasoning
+    reason = finish_reason(
+        answer.finish_reason,
+        tool_calls=bool(answer.tool_calls),
+        stopped=scanner.stopped,
+        usage=answer.usage,
+        max_tokens=max_tokens,
+    )
+    return {
+        "id": new_id("chatcmpl"),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": reason, "logprobs": None}],
+        "usage": answer.usage,
+    }
+
+
+def text_completion(answer: Piece, *, model: str, req: CompletionRequest) -> dict[str, Any]:
+    scanner = StopScanner(req.stops)
+    text = scanner.feed(answer.text) + scanner.flush()
+    if req.echo:
+        text = req.prompt_text + text
+    reason = finish_reason(
+        answer.finish_reason,
+        tool_calls=False,
+        stopped=scanner.stopped,
+        usage=answer.usage,
+        max_tokens=req.max_tokens or 16,
+    )
+    return {
+        "id": new_id("cmpl"),
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}],
+        "usage": answer.usage,
+    }
