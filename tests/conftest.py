@@ -98,12 +98,30 @@ class OpenAISchemas:
     """Validates payloads against a named schema of OpenAI's official OpenAPI document."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+        resource = Resource.from_contents(_honour_nullable(spec), default_specification=DRAFT202012)
         self.registry = Registry().with_resource("urn:openai", resource)
 
     def validate(self, name: str, payload: Any) -> None:
         schema = {"$ref": f"urn:openai#/components/schemas/{name}"}
         Draft202012Validator(schema, registry=self.registry).validate(payload)
+
+
+def _honour_nullable(node: Any) -> Any:
+    """OpenAI's 3.1 document still marks some fields with 3.0's `nullable: true`; JSON Schema
+    ignores that keyword, so turn it into the `null` type it means."""
+    if isinstance(node, list):
+        return [_honour_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _honour_nullable(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        if isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        if "enum" in node and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
+        if "$ref" in node or "allOf" in node or "oneOf" in node or "anyOf" in node:
+            node = {"anyOf": [{"type": "null"}, node]}
+    return node
 
 
 @pytest.fixture(scope="session")

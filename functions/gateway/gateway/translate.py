@@ -328,14 +328,18 @@ def chat_completion(
         usage=answer.usage,
         max_tokens=max_tokens,
     )
-    return {
-        "id": new_id("chatcmpl"),
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "message": message, "finish_reason": reason, "logprobs": None}],
-        "usage": answer.usage,
-    }
+    return _with_usage(
+        {
+            "id": new_id("chatcmpl"),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": reason, "logprobs": None}
+            ],
+        },
+        answer.usage,
+    )
 
 
 def text_completion(answer: Piece, *, model: str, req: CompletionRequest) -> dict[str, Any]:
@@ -350,11 +354,20 @@ def text_completion(answer: Piece, *, model: str, req: CompletionRequest) -> dic
         usage=answer.usage,
         max_tokens=req.max_tokens or 16,
     )
-    return {
-        "id": new_id("cmpl"),
-        "object": "text_completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}],
-        "usage": answer.usage,
-    }
+    return _with_usage(
+        {
+            "id": new_id("cmpl"),
+            "object": "text_completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}],
+        },
+        answer.usage,
+    )
+
+
+def _with_usage(payload: dict[str, Any], usage: dict[str, int] | None) -> dict[str, Any]:
+    """Usage only when the upstream reported it: never an estimate, never a null object."""
+    if usage is not None:
+        payload["usage"] = usage
+    return payload

@@ -1,0 +1,11 @@
+#!/bin/sh
+# The Lambda handler: the Lambda Web Adapter (AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap) runs this
+# script, waits until GET /health answers on AWS_LWA_PORT, then forwards every request to it.
+# The runtime's own bootstrap is bypassed, so the dependencies layer (/opt/python) and the
+# runtime's boto3 are put on the path here.
+set -eu
+cd "$(dirname "$0")"
+export PYTHONPATH="/opt/python:${LAMBDA_RUNTIME_DIR:-/var/runtime}${PYTHONPATH:+:$PYTHONPATH}"
+exec python -m uvicorn --factory gateway.app:create_app \
+  --host 127.0.0.1 --port "${AWS_LWA_PORT:-8080}" \
+  --no-access-log --no-server-header --log-level warning
