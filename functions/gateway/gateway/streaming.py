@@ -11,8 +11,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from gateway.errors import from_upstream
-from gateway.observability import RequestContext, upstream_error_metric
+from gateway.errors import envelope, from_upstream
+from gateway.observability import (
+    RequestContext,
+    describe_exception,
+    logger,
+    upstream_error_metric,
+)
 from gateway.translate import Piece, StopScanner, finish_reason, new_id
 from gateway.upstream import UpstreamError
 
@@ -127,6 +132,10 @@ async def relay(
         upstream_error_metric(error.label)
         ctx.fields.update(stream_error=error.label)
         yield sse(from_upstream(error).body())
+    except Exception as exc:
+        logger.error("stream failed", extra=describe_exception(exc))
+        ctx.fields.update(stream_error="internal")
+        yield sse(envelope("The gateway hit an internal error.", "api_error"))
     yield DONE
 
 
