@@ -21,7 +21,7 @@ dev: $(STAMP)
 emulator: $(STAMP)
 	$(BIN)/python -m emulator
 
-test: $(STAMP)
+test: $(STAMP) aws-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -38,4 +38,63 @@ openapi: $(STAMP)
 	$(BIN)/python scripts/export_openapi.py > static/openapi.json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .aws-sam artifacts
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .ruff_cache .aws-sam artifacts
+
+# ---- AWS (SAM) ---------------------------------------------------------------------------------
+# Offline checks of template.yaml: SAM CLI and checkov each live in their own virtualenv, since
+# both pin boto3 and friends. `make test` runs them all (aws-check) before the test suite.
+SAM_VENV      := .venv-sam
+SAM_STAMP     := $(SAM_VENV)/.installed
+CHECKOV_VENV  := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+SAM           := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+SAM_REGION    ?= us-east-1
+CHECKOV       := $(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation
+BASE_URL      ?= http://127.0.0.1:8787
+API_KEY       ?= $(WORKER_API_KEY)
+
+.PHONY: aws-check sam-validate checkov sam-build smoke deploy
+
+$(SAM_STAMP): requirements-sam.txt
+	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -r requirements-sam.txt
+	touch $@
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+aws-check: sam-validate checkov sam-build
+
+sam-validate: $(SAM_STAMP)
+	$(SAM) validate --lint --region $(SAM_REGION)
+	$(SAM) validate --region $(SAM_REGION)
+
+# The template as written, then the CloudFormation SAM turns it into (which carries the skips).
+checkov: $(SAM_STAMP) $(CHECKOV_STAMP)
+	mkdir -p .aws-sam
+	$(SAM_VENV)/bin/python scripts/sam_offline.py checkov > .aws-sam/checkov-template.json
+	$(CHECKOV) --file template.yaml
+	$(CHECKOV) --file .aws-sam/checkov-template.json
+
+sam-build: $(SAM_STAMP)
+	$(SAM) build --region $(SAM_REGION)
+
+# Checks a running gateway, local or deployed: make smoke BASE_URL=https://... API_KEY=...
+smoke: $(STAMP)
+	$(BIN)/python scripts/smoke.py --base-url "$(BASE_URL)" --api-key "$(API_KEY)"
+
+# Build and deploy to AWS (first time: guided), then print the URLs and the key command.
+deploy: $(SAM_STAMP)
+	SAM="$(SAM)" scripts/deploy.sh
+
+# ---- Benchmark ---------------------------------------------------------------------------------
+# The gateway vs. the emulator directly, in one run; writes artifacts/bench.json.
+# Options: make bench BENCH_ARGS="--requests 500 --concurrency 16"
+.PHONY: bench
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

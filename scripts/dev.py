@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -34,7 +35,13 @@ def banner(lines: list[str]) -> None:
     print("\n" + "=" * width, *(f"  {line}" for line in lines), "=" * width + "\n", sep="\n")
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into a normal exit, so the emulator child is stopped too."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def main() -> None:
+    stop_on_sigterm()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8787"))
     if not os.environ.get("WORKER_API_KEY"):
