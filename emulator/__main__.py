@@ -22,9 +22,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=os.environ.get("EMULATOR_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("EMULATOR_PORT", "8788")))
     parser.add_argument("--compact-sse", action="store_true", help="write 'data:' without a space")
+    parser.add_argument(
+        "--split-bytes", type=int, default=7, help="SSE write size in bytes (0 = one per event)"
+    )
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
-    app = create_app(compact_sse=args.compact_sse)
+    app = create_app(compact_sse=args.compact_sse, split_bytes=args.split_bytes)
     token = "EMULATOR_TOKEN" if app.state.token else "any bearer token"
     print(BANNER.format(host=args.host, port=args.port, token=token), file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off")
