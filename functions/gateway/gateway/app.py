@@ -7,12 +7,12 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI
-from starlette.middleware.cors import CORSMiddleware
 
 from gateway import __version__
 from gateway.auth import require_api_key
 from gateway.catalog import Catalog
 from gateway.config import Settings
+from gateway.cors import CORS
 from gateway.credentials import Credentials
 from gateway.errors import install_handlers
 from gateway.fallback import Cooldown
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
-        CORSMiddleware,
+        CORS,
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],

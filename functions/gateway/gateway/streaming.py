@@ -82,6 +82,26 @@ class ChunkEncoder:
         return self._event([], usage)
 
 
+class ToolCallNumbering:
+    """Gives each new tool call of a stream its own index.
+
+    OpenAI-style upstream deltas carry their own indexes; native events carry whole calls
+    numbered from 0 in each event, which a client would merge into one call.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[int, str] = {}
+
+    def number(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for call in calls:
+            if "id" not in call:
+                continue
+            if self.ids.get(call["index"], call["id"]) != call["id"]:
+                call["index"] = len(self.ids)
+            self.ids[call["index"]] = call["id"]
+        return calls
+
+
 async def relay(
     pieces: AsyncIterator[Piece],
     encoder: ChunkEncoder,
@@ -96,6 +116,7 @@ async def relay(
     OpenAI-shaped error event, then [DONE].
     """
     scanner = StopScanner(stops)
+    calls = ToolCallNumbering()
     usage: dict[str, int] | None = None
     upstream_finish: str | None = None
     saw_tools = False
@@ -109,7 +130,7 @@ async def relay(
                 yield encoder.text(text)
             if scanner.stopped:
                 break
-            if piece.tool_calls and (event := encoder.tool_calls(piece.tool_calls)):
+            if piece.tool_calls and (event := encoder.tool_calls(calls.number(piece.tool_calls))):
                 saw_tools = True
                 yield event
             usage = piece.usage or usage

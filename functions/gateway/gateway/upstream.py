@@ -181,7 +181,7 @@ class WorkersAI:
                     continue
                 if not isinstance(value, dict):
                     continue
-                if "errors" in value or "error" in value:
+                if value.get("error") or value.get("errors"):
                     raise error_from_body(502, data.encode())
                 yield value
         except httpx.TransportError as exc:

@@ -10,7 +10,7 @@ from gateway.errors import GatewayError
 from gateway.generation import Job, generate, open_stream
 from gateway.images import inline_images
 from gateway.observability import RequestContext
-from gateway.routes.responses import ERRORS, event_stream
+from gateway.routes.responses import GENERATION_ERRORS, event_stream
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 from gateway.services import Services, request_context, services
 from gateway.streaming import ChunkEncoder, record_usage, relay
@@ -35,7 +35,7 @@ router = APIRouter()
             "chat.completion.chunk events ending with `data: [DONE]`.",
             "content": {"text/event-stream": {"schema": ChatCompletionChunk.model_json_schema()}},
         },
-        **ERRORS,
+        **GENERATION_ERRORS,
     },
 )
 async def create_chat_completion(

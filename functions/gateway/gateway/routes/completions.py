@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from gateway.catalog import Capabilities
 from gateway.generation import Job, generate, open_stream
 from gateway.observability import RequestContext
-from gateway.routes.responses import ERRORS, event_stream
+from gateway.routes.responses import GENERATION_ERRORS, event_stream
 from gateway.schemas import Completion, CompletionRequest
 from gateway.services import Services, request_context, services
 from gateway.streaming import ChunkEncoder, record_usage, relay
@@ -26,7 +26,7 @@ router = APIRouter()
             "description": "A text_completion, or with `stream: true` an SSE stream of "
             "text_completion events ending with `data: [DONE]`."
         },
-        **ERRORS,
+        **GENERATION_ERRORS,
     },
 )
 async def create_completion(

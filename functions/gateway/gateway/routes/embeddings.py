@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 
 from gateway.errors import GatewayError, from_upstream
 from gateway.observability import RequestContext
-from gateway.routes.responses import ERRORS
+from gateway.routes.responses import GENERATION_ERRORS
 from gateway.schemas import EmbeddingList, EmbeddingRequest
 from gateway.services import Services, request_context, services
 from gateway.upstream import UpstreamError
@@ -31,7 +31,10 @@ def _encode(vector: list[float], encoding: str | None) -> list[float] | str:
 
 
 @router.post(
-    "/embeddings", summary="Create embeddings", response_model=EmbeddingList, responses=ERRORS
+    "/embeddings",
+    summary="Create embeddings",
+    response_model=EmbeddingList,
+    responses=GENERATION_ERRORS,
 )
 async def create_embeddings(
     req: EmbeddingRequest,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from gateway.errors import GatewayError
-from gateway.routes.responses import ERRORS
+from gateway.routes.responses import errors
 from gateway.schemas import Model, ModelList
 from gateway.services import Services, services
 
@@ -18,13 +18,16 @@ def _model(model_id: str, owner: str) -> dict:
     return {"id": model_id, "object": "model", "created": CREATED, "owned_by": owner}
 
 
-@router.get("/models", summary="List models", response_model=ModelList, responses=ERRORS)
+@router.get("/models", summary="List models", response_model=ModelList, responses=errors(401, 503))
 async def list_models(svc: Services = Depends(services)) -> dict:
     return {"object": "list", "data": [_model(*item) for item in svc.catalog.listed()]}
 
 
 @router.get(
-    "/models/{model_id:path}", summary="Retrieve a model", response_model=Model, responses=ERRORS
+    "/models/{model_id:path}",
+    summary="Retrieve a model",
+    response_model=Model,
+    responses=errors(401, 404, 503),
 )
 async def get_model(model_id: str, svc: Services = Depends(services)) -> dict:
     owners = dict(svc.catalog.listed())

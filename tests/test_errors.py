@@ -1,0 +1,241 @@
+"""Every failure the gateway answers leaves in OpenAI's error envelope, and no traceback, key or
+Cloudflare token reaches a response or a log line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from conftest import KEYS, GatewayServer, gateway_settings, sdk
+from test_observability import gateway_output
+
+CF_TOKEN = "emulator-token"
+SECRETS = (*KEYS, CF_TOKEN)
+AUTH = {"authorization": f"Bearer {KEYS[0]}"}
+HELLO = [{"role": "user", "content": "hi"}]
+
+
+def assert_error(response: httpx.Response, status: int, openai_schemas, **expected: Any) -> dict:
+    """The response is `status` with exactly OpenAI's error envelope (and the given fields)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    openai_schemas.validate("ErrorResponse", body)
+    assert set(body) == {"error"}, "not OpenAI's envelope (FastAPI's default body?)"
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    assert body["error"]["message"]
+    assert "Traceback" not in response.text
+    for secret in SECRETS:
+        assert secret not in response.text
+    for name, value in expected.items():
+        assert body["error"][name] == value, body
+    return body["error"]
+
+
+def post(server: GatewayServer, path: str, **kwargs: Any) -> httpx.Response:
+    headers = AUTH | kwargs.pop("headers", {})
+    return httpx.post(f"{server.url}{path}", headers=headers, timeout=30, **kwargs)
+
+
+# --- bad bodies --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ['{"model": "gpt-4", "messages": [', "not json", "{'a': 1}"])
+def test_invalid_json(gateway, emulator, openai_schemas, body):
+    response = post(
+        gateway, "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
+    )
+    assert_error(response, 400, openai_schemas, type="invalid_request_error", code="invalid_json")
+    assert emulator.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ([{"model": "gpt-4", "messages": HELLO}], None),
+        ("just a string", None),
+        ({"model": "gpt-4"}, "messages"),
+        ({"messages": HELLO}, "model"),
+        ({"model": "gpt-4", "messages": []}, "messages"),
+        ({"model": "gpt-4", "messages": "hi"}, "messages"),
+        ({"model": "gpt-4", "messages": HELLO, "temperature": 3}, "temperature"),
+        ({"model": "gpt-4", "messages": HELLO, "temperature": "hot"}, "temperature"),
+        ({"model": "gpt-4", "messages": HELLO, "top_p": 1.5}, "top_p"),
+        ({"model": "gpt-4", "messages": HELLO, "n": 2}, "n"),
+        ({"model": "gpt-4", "messages": HELLO, "max_tokens": 0}, "max_tokens"),
+        ({"model": "gpt-4", "messages": HELLO, "stop": ["a", "b", "c", "d", "e"]}, "stop"),
+        ({"model": "gpt-4", "messages": [{"role": "wizard", "content": "hi"}]}, "messages"),
+        ({"model": "gpt-4", "messages": [{"content": "hi"}]}, "messages"),
+        ({"model": "gpt-4", "messages": HELLO, "logprobs": True}, "logprobs"),
+    ],
+)
+def test_bad_chat_request(gateway, emulator, openai_schemas, body, param):
+    response = post(gateway, "/v1/chat/completions", json=body)
+    error = assert_error(response, 400, openai_schemas, type="invalid_request_error")
+    assert "detail" not in response.json()
+    if param is None:
+        assert error["param"] is None
+    else:
+        assert error["param"] is not None
+        assert error["param"].split(".")[0] == param, error
+        assert param in error["message"]
+    assert emulator.requests() == []
+
+
+def test_bad_request_through_the_sdk(client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="gpt-4", messages=HELLO, temperature=3)
+    assert caught.value.status_code == 400
+    assert caught.value.param == "temperature"
+    assert caught.value.type == "invalid_request_error"
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"model": "gpt-4"}, "prompt"),
+        ({"model": "gpt-4", "prompt": "hi", "n": 2}, "n"),
+        ({"model": "gpt-4", "prompt": "hi", "logprobs": 2}, "logprobs"),
+    ],
+)
+def test_bad_completion_request(gateway, emulator, openai_schemas, body, param):
+    response = post(gateway, "/v1/completions", json=body)
+    error = assert_error(response, 400, openai_schemas, type="invalid_request_error")
+    assert error["param"].split(".")[0] == param
+
+
+# --- routes, methods, sizes, models ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/v1/nope", "/v2/models", "/nope", "/v1/chat/completions/x"])
+def test_unknown_route_is_a_404(gateway, emulator, openai_schemas, path):
+    response = httpx.get(f"{gateway.url}{path}", headers=AUTH)
+    assert_error(response, 404, openai_schemas)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/v1/chat/completions"), ("PUT", "/v1/completions"), ("DELETE", "/v1/models")],
+)
+def test_wrong_method_is_a_405(gateway, emulator, openai_schemas, method, path):
+    response = httpx.request(method, f"{gateway.url}{path}", headers=AUTH)
+    error = assert_error(response, 405, openai_schemas, type="invalid_request_error")
+    assert method in error["message"]
+    assert "allow" in response.headers
+
+
+@pytest.fixture(scope="module")
+def small_gateway(emulator_server) -> Iterator[GatewayServer]:
+    with GatewayServer(gateway_settings(emulator_server, max_body_bytes=1000)) as server:
+        yield server
+
+
+def big_body() -> bytes:
+    body = json.dumps({"model": "gpt-4", "messages": [{"role": "user", "content": "x" * 5000}]})
+    return body.encode()
+
+
+def test_oversized_body_is_a_413(small_gateway, emulator, openai_schemas):
+    response = post(
+        small_gateway,
+        "/v1/chat/completions",
+        content=big_body(),
+        headers={"content-type": "application/json"},
+    )
+    assert int(response.request.headers["content-length"]) > 5000
+    assert_error(response, 413, openai_schemas, code="request_too_large")
+    assert emulator.requests() == []
+
+
+def test_oversized_chunked_body_is_a_413(small_gateway, emulator, openai_schemas):
+    """Without a Content-Length the limit must hold while the body streams in."""
+    data = big_body()
+
+    def pieces() -> Iterator[bytes]:
+        for start in range(0, len(data), 500):
+            yield data[start : start + 500]
+
+    response = post(
+        small_gateway,
+        "/v1/chat/completions",
+        content=pieces(),
+        headers={"content-type": "application/json"},
+    )
+    assert "content-length" not in response.request.headers
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    assert_error(response, 413, openai_schemas, code="request_too_large")
+    assert emulator.requests() == []
+
+
+def test_small_body_passes_the_size_limit(small_gateway, emulator):
+    completion = sdk(small_gateway).chat.completions.create(model="gpt-4", messages=HELLO)
+    assert completion.choices[0].message.content
+
+
+def test_unknown_model_is_a_404(gateway, client, openai_schemas):
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.chat.completions.create(model="not-a-model", messages=HELLO)
+    assert caught.value.code == "model_not_found"
+    assert caught.value.param == "model"
+    response = post(
+        gateway, "/v1/chat/completions", json={"model": "not-a-model", "messages": HELLO}
+    )
+    error = assert_error(response, 404, openai_schemas, code="model_not_found", param="model")
+    assert "not-a-model" in error["message"]
+
+
+# --- upstream failures and what leaks -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "code"),
+    [
+        ({"status": 500, "times": 2}, 502, "upstream_error"),
+        ({"code": 10000, "times": 2}, 502, "upstream_auth_failed"),
+        ({"connection_reset": True, "times": 2}, 502, "upstream_unavailable"),
+        ({"raw_status_body": "<html>Bad gateway</html>", "times": 2}, 502, "upstream_error"),
+    ],
+)
+def test_upstream_failure_is_enveloped(gateway, emulator, openai_schemas, fault, status, code):
+    emulator.add_fault(**fault)
+    response = post(gateway, "/v1/chat/completions", json={"model": "gpt-4", "messages": HELLO})
+    assert_error(response, status, openai_schemas, type="api_error", code=code)
+
+
+def test_no_secret_in_any_log_line(gateway, emulator):
+    presented = "sk-presented-but-wrong"
+    requests = [
+        ("GET", "/v1/models", {}, None),
+        ("GET", "/v1/models", {"authorization": f"Bearer {presented}"}, None),
+        ("POST", "/v1/chat/completions", {}, {"model": "gpt-4", "messages": HELLO}),
+        ("POST", "/v1/chat/completions", {}, {"model": "gpt-4", "messages": []}),
+        ("POST", "/v1/chat/completions", {}, {"model": "not-a-model", "messages": HELLO}),
+        ("POST", "/v1/completions", {}, {"model": "gpt-4", "prompt": "hi", "stream": True}),
+        ("GET", "/v1/nope", {}, None),
+    ]
+    emulator.add_fault(status=500, times=2)
+    emulator.add_fault(code=10000, times=2)
+    statuses = []
+    with gateway_output() as output:
+        for index, (method, path, headers, body) in enumerate(requests):
+            context = json.dumps({"request_id": f"leak-{index}"})
+            response = httpx.request(
+                method,
+                f"{gateway.url}{path}",
+                headers=AUTH | headers | {"x-amzn-lambda-context": context},
+                json=body,
+                timeout=30,
+            )
+            statuses.append(response.status_code)
+        for index in range(len(requests)):
+            output.request(f"leak-{index}")
+    assert {401, 400, 404, 502, 200} <= set(statuses), statuses
+    warnings = [r for r in output.records() if r.get("level") == "WARNING"]
+    assert warnings, "the upstream failures were not logged"
+    for secret in (*SECRETS, presented):
+        assert secret not in output.text
+    assert "Traceback" not in output.text

@@ -1,0 +1,134 @@
+"""GET /v1/models, /v1/models/{id} and /health, with the configured and the overridden models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from conftest import KEYS, GatewayServer, gateway_settings, sdk
+
+from gateway import __version__
+
+PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
+BACKUP = "@cf/openai/gpt-oss-120b"
+PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
+BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
+AUTH = {"authorization": f"Bearer {KEYS[0]}"}
+SECRETS = (*KEYS, "emulator-token")
+
+
+def get(server: GatewayServer, path: str, **headers: str) -> httpx.Response:
+    return httpx.get(f"{server.url}{path}", headers=headers, timeout=30)
+
+
+def assert_error(response: httpx.Response, status: int, openai_schemas, **expected: Any) -> dict:
+    """The response is `status` with exactly OpenAI's error envelope (and the given fields)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    openai_schemas.validate("ErrorResponse", body)
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    for name, value in expected.items():
+        assert body["error"][name] == value, body
+    return body["error"]
+
+
+def listed_ids(server: GatewayServer, openai_schemas) -> list[str]:
+    response = get(server, "/v1/models", **AUTH)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    openai_schemas.validate("ListModelsResponse", body)
+    for model in body["data"]:
+        openai_schemas.validate("Model", model)
+    ids = [model["id"] for model in body["data"]]
+    assert len(ids) == len(set(ids)), "a model is listed twice"
+    return ids
+
+
+def test_models_list_has_aliases_and_configured_models(gateway, emulator, openai_schemas):
+    ids = listed_ids(gateway, openai_schemas)
+    assert {PRIMARY, BACKUP, *PRIMARY_ALIASES, *BACKUP_ALIASES} <= set(ids)
+    assert emulator.requests() == [], "listing models should not need the upstream"
+
+
+@pytest.mark.parametrize("model_id", ["gpt-4", "gpt-4o-mini", PRIMARY, BACKUP])
+def test_retrieve_model(gateway, emulator, openai_schemas, model_id):
+    response = get(gateway, f"/v1/models/{model_id}", **AUTH)
+    assert response.status_code == 200, response.text
+    openai_schemas.validate("Model", response.json())
+    assert response.json()["id"] == model_id
+    assert response.json()["object"] == "model"
+
+
+@pytest.mark.parametrize("model_id", ["not-a-model", "@cf/nobody/nothing", "gpt-4/extra"])
+def test_retrieve_unknown_model_is_a_404(gateway, emulator, openai_schemas, model_id):
+    response = get(gateway, f"/v1/models/{model_id}", **AUTH)
+    assert_error(response, 404, openai_schemas, code="model_not_found", param="model")
+
+
+def test_models_through_the_sdk(client):
+    ids = {model.id for model in client.models.list()}
+    assert {PRIMARY, BACKUP, "gpt-4", "gpt-3.5-turbo"} <= ids
+    model = client.models.retrieve(BACKUP)
+    assert model.id == BACKUP
+    assert model.object == "model"
+    assert isinstance(model.created, int)
+    assert model.owned_by
+    with pytest.raises(openai.NotFoundError) as caught:
+        client.models.retrieve("not-a-model")
+    assert caught.value.code == "model_not_found"
+
+
+def test_health(gateway, emulator):
+    response = get(gateway, "/health")
+    assert response.status_code == 200
+    health = response.json()
+    assert health["status"] == "healthy"
+    assert health["version"] == __version__
+    assert health["models"] == {"default": PRIMARY, "backup": BACKUP}
+    assert health["upstream"] == "emulator"
+    for secret in SECRETS:
+        assert secret not in response.text
+
+
+# --- overridden models -----------------------------------------------------------------------
+
+OTHER_PRIMARY = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
+OTHER_BACKUP = "@cf/openai/gpt-oss-20b"
+
+
+@pytest.fixture(scope="module")
+def custom_gateway(emulator_server) -> Iterator[GatewayServer]:
+    settings = gateway_settings(
+        emulator_server, default_model=OTHER_PRIMARY, backup_model=OTHER_BACKUP
+    )
+    with GatewayServer(settings) as server:
+        yield server
+
+
+def test_overridden_models_in_health_and_list(custom_gateway, emulator, openai_schemas):
+    health = get(custom_gateway, "/health").json()
+    assert health["models"] == {"default": OTHER_PRIMARY, "backup": OTHER_BACKUP}
+    ids = listed_ids(custom_gateway, openai_schemas)
+    assert {OTHER_PRIMARY, OTHER_BACKUP} <= set(ids)
+    assert PRIMARY not in ids
+    assert BACKUP not in ids
+    config = get(custom_gateway, "/config.json").json()
+    assert config["default_model"] == OTHER_PRIMARY
+    assert config["backup_model"] == OTHER_BACKUP
+
+
+@pytest.mark.parametrize(
+    ("alias", "model"),
+    [(a, OTHER_PRIMARY) for a in PRIMARY_ALIASES] + [(a, OTHER_BACKUP) for a in BACKUP_ALIASES],
+)
+def test_aliases_follow_the_overridden_models(custom_gateway, emulator, alias, model):
+    raw = sdk(custom_gateway).chat.completions.with_raw_response.create(
+        model=alias, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert raw.parse().model == model
+    assert raw.headers["x-gateway-model"] == model
+    assert [request["model"] for request in emulator.requests()] == [model]

@@ -1,0 +1,92 @@
+"""static/openapi.json is generated from the code, in sync with it, and documents the API fully."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts.export_openapi import document
+
+STATIC_SPEC = Path(__file__).resolve().parents[1] / "static" / "openapi.json"
+V1_PATHS = {
+    "/v1/chat/completions": "post",
+    "/v1/completions": "post",
+    "/v1/embeddings": "post",
+    "/v1/models": "get",
+    "/v1/models/{model_id}": "get",
+}
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    # Through JSON, so tuples and lists (and key types) compare as the file stores them.
+    return json.loads(json.dumps(document()))
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def test_committed_spec_is_up_to_date(spec):
+    committed = json.loads(STATIC_SPEC.read_text())
+    assert committed == spec, (
+        "static/openapi.json is stale: run `make openapi` and commit the result"
+    )
+
+
+def test_spec_has_the_v1_paths(spec):
+    assert spec["openapi"].startswith("3.")
+    for path, method in V1_PATHS.items():
+        assert method in spec["paths"].get(path, {}), f"{method.upper()} {path} is not documented"
+    assert "get" in spec["paths"]["/health"]
+
+
+def test_v1_operations_need_the_bearer_key(spec):
+    schemes = spec["components"]["securitySchemes"]
+    bearer = [name for name, s in schemes.items() if s == s | {"type": "http", "scheme": "bearer"}]
+    assert bearer, f"no HTTP bearer security scheme in {schemes}"
+    for path, method, operation in operations(spec):
+        if path.startswith("/v1/"):
+            assert {bearer[0]: []} in operation.get("security", []), f"{method} {path}"
+        else:
+            assert not operation.get("security"), f"public {method} {path} asks for a key"
+
+
+def test_every_v1_operation_documents_its_errors(spec):
+    for path, method, operation in operations(spec):
+        if not path.startswith("/v1/"):
+            continue
+        responses = operation["responses"]
+        errors = {code for code in responses if code[0] in "45"}
+        assert {"401", "503", "4XX"} <= errors, f"{method} {path}: {errors}"
+        if method == "post":
+            expected = {"400", "404", "413", "429", "502", "504"}
+            assert expected <= errors, f"{method} {path}: {errors}"
+
+
+ENVELOPE = {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def test_every_documented_error_is_the_openai_envelope(spec):
+    for path, method, operation in operations(spec):
+        for code, response in operation["responses"].items():
+            if code[0] not in "45":
+                continue
+            schema = response["content"]["application/json"]["schema"]
+            assert schema == ENVELOPE, f"{method} {path} {code} documents {schema}"
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+def test_error_envelope_schema_matches_openai(spec):
+    schemas = spec["components"]["schemas"]
+    error = schemas["ErrorResponse"]
+    assert error["required"] == ["error"]
+    detail = schemas[error["properties"]["error"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(detail["required"]) == {"message", "type", "param", "code"}
