@@ -15,6 +15,15 @@ def runs(emulator) -> list[dict]:
     return [r for r in emulator.requests() if r["route"] == "run"]
 
 
+def post_chat(gateway, **body) -> httpx.Response:
+    return httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        headers={"authorization": f"Bearer {gateway.api_key}"},
+        json=body,
+        timeout=30,
+    )
+
+
 def models_tried(emulator) -> list[str]:
     return [r["model"] for r in runs(emulator)]
 
@@ -56,11 +65,7 @@ def test_retryable_failures_fall_back_to_the_backup(client, emulator, fault):
 )
 def test_final_failures_do_not_fall_back(gateway, emulator, fault, status, code):
     emulator.add_fault(model=PRIMARY, **fault)
-    response = httpx.post(
-        f"{gateway.url}/v1/chat/completions",
-        headers={"authorization": f"Bearer {gateway.api_key}"},
-        json={"model": "gpt-4", "messages": HELLO},
-    )
+    response = post_chat(gateway, model="gpt-4", messages=HELLO)
     assert response.status_code == status
     error = response.json()["error"]
     assert error["code"] == code
@@ -125,13 +130,8 @@ def test_images_are_dropped_for_a_text_only_backup(client, emulator):
 
 def test_streams_fall_back_before_the_first_byte(gateway, emulator):
     emulator.add_fault(model=PRIMARY, status=503)
-    with httpx.stream(
-        "POST",
-        f"{gateway.url}/v1/chat/completions",
-        headers={"authorization": f"Bearer {gateway.api_key}"},
-        json={"model": "gpt-4", "messages": HELLO, "stream": True},
-    ) as response:
-        body = response.read().decode()
+    response = post_chat(gateway, model="gpt-4", messages=HELLO, stream=True)
+    body = response.text
     assert response.status_code == 200
     assert response.headers["x-gateway-model"] == BACKUP
     assert f'"model":"{BACKUP}"' in body
@@ -141,24 +141,15 @@ def test_streams_fall_back_before_the_first_byte(gateway, emulator):
 
 def test_a_stream_cut_before_its_first_event_falls_back(gateway, emulator):
     emulator.add_fault(model=PRIMARY, cut_after_chunks=0)
-    with httpx.stream(
-        "POST",
-        f"{gateway.url}/v1/chat/completions",
-        headers={"authorization": f"Bearer {gateway.api_key}"},
-        json={"model": "gpt-4", "messages": HELLO, "stream": True},
-    ) as response:
-        body = response.read().decode()
+    response = post_chat(gateway, model="gpt-4", messages=HELLO, stream=True)
+    body = response.text
     assert response.headers["x-gateway-model"] == BACKUP
     assert '"error"' not in body
 
 
 def test_a_failed_stream_with_no_backup_left_is_an_http_error(gateway, emulator):
     emulator.add_fault(model="*", status=500, times=None)
-    response = httpx.post(
-        f"{gateway.url}/v1/chat/completions",
-        headers={"authorization": f"Bearer {gateway.api_key}"},
-        json={"model": "gpt-4", "messages": HELLO, "stream": True},
-    )
+    response = post_chat(gateway, model="gpt-4", messages=HELLO, stream=True)
     assert response.status_code == 502
     assert response.json()["error"]["code"] == "upstream_error"
 

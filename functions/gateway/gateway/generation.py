@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.catalog import Capabilities, capabilities
 from gateway.errors import from_upstream
-from gateway.fallback import Deadline, run_chain
+from gateway.fallback import Attempt, Deadline, run_chain
 from gateway.observability import RequestContext
 from gateway.services import Services
 from gateway.translate import Piece, read_piece
 from gateway.upstream import UpstreamError
+
+T = TypeVar("T")
 
 BodyBuilder = Callable[[Capabilities, bool, bool], dict[str, Any]]
 """(capabilities, stream, has_backup) -> the `/run` body for one model."""
@@ -43,8 +45,19 @@ async def _one(piece: Piece) -> AsyncIterator[Piece]:
     yield piece
 
 
-def _deadline(svc: Services, ctx: RequestContext) -> Deadline:
-    return Deadline(svc.settings.request_deadline, ctx.deadline)
+async def _run(svc: Services, ctx: RequestContext, job: Job, attempt: Attempt[T]) -> tuple[str, T]:
+    """run_chain with this process's settings; upstream failures become the client's error."""
+    try:
+        return await run_chain(
+            job.chain,
+            attempt,
+            cooldown=svc.cooldown,
+            deadline=Deadline(svc.settings.request_deadline, ctx.deadline),
+            attempt_timeout=svc.settings.attempt_timeout,
+            ctx=ctx,
+        )
+    except UpstreamError as error:
+        raise from_upstream(error) from None
 
 
 async def generate(svc: Services, ctx: RequestContext, job: Job) -> tuple[str, Piece]:
@@ -54,17 +67,7 @@ async def generate(svc: Services, ctx: RequestContext, job: Job) -> tuple[str, P
         body = job.build(capabilities(model), False, has_backup)
         return await svc.upstream.run(model, body, svc.settings.attempt_timeout)
 
-    try:
-        model, result = await run_chain(
-            job.chain,
-            attempt,
-            cooldown=svc.cooldown,
-            deadline=_deadline(svc, ctx),
-            attempt_timeout=svc.settings.attempt_timeout,
-            ctx=ctx,
-        )
-    except UpstreamError as error:
-        raise from_upstream(error) from None
+    model, result = await _run(svc, ctx, job, attempt)
     return model, job.adjust(read_piece(result))
 
 
@@ -94,17 +97,7 @@ async def open_stream(
         return _pieces(None if first is None else read_piece(first), events)
 
     try:
-        model, pieces = await run_chain(
-            job.chain,
-            attempt,
-            cooldown=svc.cooldown,
-            deadline=_deadline(svc, ctx),
-            attempt_timeout=timeout,
-            ctx=ctx,
-        )
-    except UpstreamError as error:
-        await stack.aclose()
-        raise from_upstream(error) from None
+        model, pieces = await _run(svc, ctx, job, attempt)
     except BaseException:
         await stack.aclose()
         raise
