@@ -220,7 +220,12 @@ def test_gpt_oss_reasoning_stays_out_of_content(client, emulator):
 def image_server() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            if self.path == "/cat.png":
+            if self.path.startswith("/hop/"):
+                hops = int(self.path.removeprefix("/hop/"))
+                self.send_response(302)
+                self.send_header("location", f"/hop/{hops - 1}" if hops > 1 else "/cat.png")
+                self.end_headers()
+            elif self.path == "/cat.png":
                 self.send_response(200)
                 self.send_header("content-type", "image/png")
                 self.send_header("content-length", str(len(PNG)))
@@ -256,6 +261,17 @@ def test_image_urls_are_inlined_as_data_uris(client, emulator, image_server):
     parts = last_run(emulator)["body"]["messages"][0]["content"]
     expected = "data:image/png;base64," + base64.b64encode(PNG).decode()
     assert parts[1] == {"type": "image_url", "image_url": {"url": expected}}
+
+
+def test_image_redirects_are_followed_a_few_times(client, emulator, image_server):
+    client.chat.completions.create(model="gpt-4", messages=image_message(f"{image_server}/hop/3"))
+    url = last_run(emulator)["body"]["messages"][0]["content"][1]["image_url"]["url"]
+    assert url == "data:image/png;base64," + base64.b64encode(PNG).decode()
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(
+            model="gpt-4", messages=image_message(f"{image_server}/hop/9")
+        )
+    assert "redirects too many times" in caught.value.body["message"]
 
 
 def test_data_uri_images_pass_through(client, emulator):

@@ -6,12 +6,15 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from httpx_sse import EventSource
 
 from gateway.config import Settings
 from gateway.credentials import Credentials
+
+AI_GATEWAY_HOST = "gateway.ai.cloudflare.com"
 
 
 class UpstreamError(Exception):
@@ -109,7 +112,10 @@ class WorkersAI:
     async def _target(self, model: str) -> tuple[str, dict[str, str]]:
         creds = await self.credentials.cloudflare()
         base = self.settings.workers_ai_base_url.replace("{account_id}", creds.account_id)
-        return f"{base.rstrip('/')}/run/{model}", {"authorization": f"Bearer {creds.api_token}"}
+        base = base.rstrip("/")
+        # Cloudflare AI Gateway takes native calls as .../workers-ai/{model}, without /run.
+        run = "" if urlsplit(base).hostname == AI_GATEWAY_HOST else "/run"
+        return f"{base}{run}/{model}", {"authorization": f"Bearer {creds.api_token}"}
 
     def _timeout(self, seconds: float) -> httpx.Timeout:
         return httpx.Timeout(seconds, connect=min(self.settings.connect_timeout, seconds))
