@@ -4,6 +4,7 @@ Cloudflare token reaches a response or a log line."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,9 +82,34 @@ def test_bad_chat_request(gateway, emulator, openai_schemas, body, param):
         assert error["param"] is None
     else:
         assert error["param"] is not None
-        assert error["param"].split(".")[0] == param, error
+        assert re.split(r"[.\[]", error["param"])[0] == param, error
         assert param in error["message"]
     assert emulator.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("messages", "param", "hint"),
+    [
+        ([{"role": "user"}], "messages[0].content", "Missing required parameter"),
+        (
+            [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}],
+            "messages[0].content[0]",
+            "'input_audio'",
+        ),
+        ([{"role": "tool", "content": "x"}], "messages[0].tool_call_id", "Missing"),
+        (
+            [{"role": "user", "content": [{"type": "text"}]}],
+            "messages[0].content[0].text",
+            "Missing",
+        ),
+    ],
+)
+def test_nested_problems_name_the_field_openais_way(gateway, emulator, messages, param, hint):
+    response = post(gateway, "/v1/chat/completions", json={"model": "gpt-4", "messages": messages})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["param"] == param
+    assert hint in error["message"]
 
 
 def test_bad_request_through_the_sdk(client):

@@ -63,29 +63,75 @@ def error_response(error: GatewayError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
+UNION_TAGS = {"system", "developer", "user", "assistant", "tool", "text", "image_url"}
+UNION_TAGS |= {"json_object", "json_schema"}
+TYPE_LABELS = {"str", "int", "float", "bool", "dict", "list", "none"}
+
+
+def _is_branch_label(part: Any, previous: Any) -> bool:
+    """Pydantic names the union branch it tried inside `loc` ("user", "str", "list[...]"...)."""
+    if not isinstance(part, str):
+        return False
+    if "[" in part or "-" in part or part[:1].isupper() or part in TYPE_LABELS:
+        return True
+    return part in UNION_TAGS and (isinstance(previous, int) or previous == "response_format")
+
+
+def _fields(loc: tuple[Any, ...]) -> list[Any]:
+    parts: list[Any] = []
+    previous: Any = None
+    for part in loc:
+        if part != "body" and not _is_branch_label(part, previous):
+            parts.append(part)
+        previous = part
+    return parts
+
+
 def _param_of(loc: tuple[Any, ...]) -> str | None:
-    parts = [str(part) for part in loc if part != "body"]
-    return ".".join(parts) or None
+    """OpenAI's way of naming a field: `messages[0].content`."""
+    param = ""
+    for part in _fields(loc):
+        param += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return param.lstrip(".") or None
+
+
+def _most_telling(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of the errors pydantic found for the first bad field (one per union branch it tried),
+    the deepest: it names what is wrong rather than which branch failed first."""
+    first = errors[0]
+    loc = tuple(first.get("loc", ()))
+    stem: tuple[Any, ...] = ()
+    for i, part in enumerate(loc):
+        if _is_branch_label(part, loc[i - 1] if i else None):
+            break
+        stem += (part,)
+    same_field = [e for e in errors if tuple(e.get("loc", ()))[: len(stem)] == stem]
+    return max(same_field, key=lambda e: len(e.get("loc", ())))
 
 
 def validation_error(exc: RequestValidationError) -> GatewayError:
     """Turn pydantic's list of problems into OpenAI's single message with a `param`."""
-    first = exc.errors()[0]
-    if first.get("type") == "json_invalid":
+    error = _most_telling(list(exc.errors()))
+    kind = error.get("type")
+    if kind == "json_invalid":
         return GatewayError(
             400,
             "We could not parse the JSON body of your request. The body must be valid JSON.",
             code="invalid_json",
         )
-    loc = tuple(first.get("loc", ()))
-    param = _param_of(loc)
-    if first.get("type") == "missing":
-        if param is None:
-            message = "The request body must be a JSON object."
-        else:
-            message = f"Missing required parameter: '{param}'."
-        return GatewayError(400, message, param=param, code="missing_required_parameter")
-    reason = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+    param = _param_of(tuple(error.get("loc", ())))
+    if param is None and kind in {"missing", "model_attributes_type", "dict_type"}:
+        return GatewayError(
+            400, "The request body must be a JSON object.", code="invalid_request_body"
+        )
+    if kind == "missing":
+        return GatewayError(
+            400,
+            f"Missing required parameter: '{param}'.",
+            param=param,
+            code="missing_required_parameter",
+        )
+    reason = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
     where = f"'{param}'" if param else "the request body"
     return GatewayError(
         400, f"Invalid value for {where}: {reason}", param=param, code="invalid_value"
