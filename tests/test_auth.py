@@ -12,7 +12,7 @@ import httpx
 import openai
 import pytest
 from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
-from conftest import KEYS, GatewayServer, gateway_settings, sdk
+from helpers import KEYS, GatewayServer, assert_error, gateway_settings, sdk
 from moto import mock_aws
 
 from emulator.testing import EmulatorServer
@@ -26,21 +26,6 @@ PROTECTED = [
     ("POST", "/v1/embeddings", {"model": "text-embedding-3-small", "input": "hi"}),
 ]
 MISSING_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
-
-
-def assert_error(response: httpx.Response, status: int, openai_schemas, **expected: Any) -> dict:
-    """The response is `status` with exactly OpenAI's error envelope (and the given fields)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    openai_schemas.validate("ErrorResponse", body)
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"message", "type", "param", "code"}
-    assert body["error"]["message"]
-    assert "Traceback" not in response.text
-    for name, value in expected.items():
-        assert body["error"][name] == value, body
-    return body["error"]
 
 
 def call(

@@ -11,30 +11,19 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from conftest import KEYS, GatewayServer, gateway_settings, sdk
-from test_observability import gateway_output
+from helpers import (
+    CF_TOKEN,
+    KEYS,
+    GatewayServer,
+    assert_error,
+    gateway_output,
+    gateway_settings,
+    sdk,
+)
 
-CF_TOKEN = "emulator-token"
 SECRETS = (*KEYS, CF_TOKEN)
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
 HELLO = [{"role": "user", "content": "hi"}]
-
-
-def assert_error(response: httpx.Response, status: int, openai_schemas, **expected: Any) -> dict:
-    """The response is `status` with exactly OpenAI's error envelope (and the given fields)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    openai_schemas.validate("ErrorResponse", body)
-    assert set(body) == {"error"}, "not OpenAI's envelope (FastAPI's default body?)"
-    assert set(body["error"]) == {"message", "type", "param", "code"}
-    assert body["error"]["message"]
-    assert "Traceback" not in response.text
-    for secret in SECRETS:
-        assert secret not in response.text
-    for name, value in expected.items():
-        assert body["error"][name] == value, body
-    return body["error"]
 
 
 def post(server: GatewayServer, path: str, **kwargs: Any) -> httpx.Response:

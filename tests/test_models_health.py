@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import openai
 import pytest
-from conftest import KEYS, GatewayServer, gateway_settings, sdk
+from helpers import CF_TOKEN, KEYS, GatewayServer, assert_error, gateway_settings, sdk
 
 from gateway import __version__
 
@@ -17,23 +16,11 @@ BACKUP = "@cf/openai/gpt-oss-120b"
 PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
 BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
-SECRETS = (*KEYS, "emulator-token")
+SECRETS = (*KEYS, CF_TOKEN)
 
 
 def get(server: GatewayServer, path: str, **headers: str) -> httpx.Response:
     return httpx.get(f"{server.url}{path}", headers=headers, timeout=30)
-
-
-def assert_error(response: httpx.Response, status: int, openai_schemas, **expected: Any) -> dict:
-    """The response is `status` with exactly OpenAI's error envelope (and the given fields)."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    openai_schemas.validate("ErrorResponse", body)
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"message", "type", "param", "code"}
-    for name, value in expected.items():
-        assert body["error"][name] == value, body
-    return body["error"]
 
 
 def listed_ids(server: GatewayServer, openai_schemas) -> list[str]:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import pytest
-from conftest import KEYS
+from helpers import KEYS, gateway_output
 
 from emulator.errors import GENERIC_CODE, STATUS_CODES
-from gateway.observability import logger
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
@@ -23,73 +19,6 @@ AUTH = {"authorization": f"Bearer {KEYS[0]}"}
 CHAT = {"model": "gpt-4", "messages": [{"role": "user", "content": "hello metrics"}]}
 
 T = TypeVar("T")
-
-
-class GatewayOutput:
-    """A tee of stdout that keeps what the in-process gateway prints: Powertools JSON log lines
-    and EMF records.
-
-    Polling capfd.readouterr() instead would race with the server thread: a line written
-    between its read and its truncate is lost.
-    """
-
-    def __init__(self, forward: TextIO) -> None:
-        self.forward = forward
-        self.chunks: list[str] = []
-
-    def write(self, text: str) -> int:
-        self.chunks.append(text)
-        return self.forward.write(text)
-
-    def flush(self) -> None:
-        self.forward.flush()
-
-    @property
-    def text(self) -> str:
-        return "".join(self.chunks)
-
-    def records(self) -> list[dict[str, Any]]:
-        complete = self.text.split("\n")[:-1]
-        return [json.loads(line) for line in complete if line.startswith("{")]
-
-    def wait_for(self, find: Callable[[list[dict[str, Any]]], T | None]) -> T:
-        """The server prints just after the client got its answer: wait until `find` finds."""
-        deadline = time.monotonic() + 10
-        while (found := find(self.records())) is None:
-            assert time.monotonic() < deadline, f"the gateway never printed it:\n{self.text}"
-            time.sleep(0.02)
-        return found
-
-    def request(self, request_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """One request's log line, and its EMF record (printed right after the log line)."""
-
-        def find(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-            for index, record in enumerate(records):
-                if (
-                    record.get("message") == "request"
-                    and record.get("correlation_id") == request_id
-                ):
-                    emf = [r for r in records[index + 1 :] if "Requests" in r]
-                    return (record, emf[0]) if emf else None
-            return None
-
-        return self.wait_for(find)
-
-
-@contextmanager
-def gateway_output() -> Iterator[GatewayOutput]:
-    """Keep the gateway's stdout while the block runs (use it inside the test body: pytest
-    swaps sys.stdout between a test's phases)."""
-    output = GatewayOutput(sys.stdout)
-    # Powertools' handler holds the stream it was created with; point it at the tee too.
-    handler = logger.registered_handler
-    previous_stream = handler.setStream(output)
-    previous_stdout, sys.stdout = sys.stdout, output
-    try:
-        yield output
-    finally:
-        sys.stdout = previous_stdout
-        handler.setStream(previous_stream)
 
 
 def metric_names(record: dict[str, Any]) -> dict[str, str]:

@@ -1,0 +1,180 @@
+"""What the tests share besides fixtures: the gateway as a real server, the OpenAI SDK pointed
+at it, OpenAI's schemas, the error-envelope check, and a tee of the gateway's stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import httpx
+import openai
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from emulator.testing import EmulatorServer, ServerThread
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.observability import logger
+
+T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parents[1]
+OPENAI_SPEC = ROOT.parent / "shared" / "reference" / "openai-openapi.json"
+KEYS = ("sk-test-primary", "sk-test-rotated")
+CF_TOKEN = "emulator-token"
+
+
+class GatewayServer(ServerThread):
+    """The real gateway app under uvicorn in a background thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(create_app(settings), lifespan="on")
+        self.settings = settings
+        self.api_key = KEYS[0]
+
+    @property
+    def url(self) -> str:
+        return self.root_url
+
+
+def gateway_settings(emulator: EmulatorServer, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "worker_api_key": ",".join(KEYS),
+        "cloudflare_account_id": "emulator",
+        "cloudflare_api_token": CF_TOKEN,
+        "workers_ai_base_url": emulator.base_url,
+        "attempt_timeout": 5.0,
+        "request_deadline": 20.0,
+        "cooldown_failures": 1000,
+        "allow_private_image_urls": True,
+    }
+    return Settings(_env_file=None, **(values | overrides))
+
+
+def sdk(server: GatewayServer, key: str | None = None) -> openai.OpenAI:
+    return openai.OpenAI(
+        base_url=f"{server.url}/v1", api_key=key or server.api_key, max_retries=0, timeout=30
+    )
+
+
+def assert_error(
+    response: httpx.Response, status: int, openai_schemas: OpenAISchemas, **expected: Any
+) -> dict:
+    """The response is `status` with exactly OpenAI's error envelope (and the given fields),
+    and shows no traceback and no key or upstream token."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    openai_schemas.validate("ErrorResponse", body)
+    assert set(body) == {"error"}, "not OpenAI's envelope (FastAPI's default body?)"
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    assert body["error"]["message"]
+    assert "Traceback" not in response.text
+    for secret in (*KEYS, CF_TOKEN):
+        assert secret not in response.text
+    for name, value in expected.items():
+        assert body["error"][name] == value, body
+    return body["error"]
+
+
+class OpenAISchemas:
+    """Validates payloads against a named schema of OpenAI's official OpenAPI document."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        resource = Resource.from_contents(_honour_nullable(spec), default_specification=DRAFT202012)
+        self.registry = Registry().with_resource("urn:openai", resource)
+
+    def validate(self, name: str, payload: Any) -> None:
+        schema = {"$ref": f"urn:openai#/components/schemas/{name}"}
+        Draft202012Validator(schema, registry=self.registry).validate(payload)
+
+
+def _honour_nullable(node: Any) -> Any:
+    """OpenAI's 3.1 document still marks some fields with 3.0's `nullable: true`; JSON Schema
+    ignores that keyword, so turn it into the `null` type it means."""
+    if isinstance(node, list):
+        return [_honour_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _honour_nullable(value) for key, value in node.items()}
+    if node.pop("nullable", False):
+        if isinstance(node.get("type"), str):
+            node["type"] = [node["type"], "null"]
+        if "enum" in node and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
+        if "$ref" in node or "allOf" in node or "oneOf" in node or "anyOf" in node:
+            node = {"anyOf": [{"type": "null"}, node]}
+    return node
+
+
+class GatewayOutput:
+    """A tee of stdout that keeps what the in-process gateway prints: Powertools JSON log lines
+    and EMF records.
+
+    Polling capfd.readouterr() instead would race with the server thread: a line written
+    between its read and its truncate is lost.
+    """
+
+    def __init__(self, forward: TextIO) -> None:
+        self.forward = forward
+        self.chunks: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.chunks.append(text)
+        return self.forward.write(text)
+
+    def flush(self) -> None:
+        self.forward.flush()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+    def records(self) -> list[dict[str, Any]]:
+        complete = self.text.split("\n")[:-1]
+        return [json.loads(line) for line in complete if line.startswith("{")]
+
+    def wait_for(self, find: Callable[[list[dict[str, Any]]], T | None]) -> T:
+        """The server prints just after the client got its answer: wait until `find` finds."""
+        deadline = time.monotonic() + 10
+        while (found := find(self.records())) is None:
+            assert time.monotonic() < deadline, f"the gateway never printed it:\n{self.text}"
+            time.sleep(0.02)
+        return found
+
+    def request(self, request_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One request's log line, and its EMF record (printed right after the log line)."""
+
+        def find(records: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+            for index, record in enumerate(records):
+                if (
+                    record.get("message") == "request"
+                    and record.get("correlation_id") == request_id
+                ):
+                    emf = [r for r in records[index + 1 :] if "Requests" in r]
+                    return (record, emf[0]) if emf else None
+            return None
+
+        return self.wait_for(find)
+
+
+@contextmanager
+def gateway_output() -> Iterator[GatewayOutput]:
+    """Keep the gateway's stdout while the block runs (use it inside the test body: pytest
+    swaps sys.stdout between a test's phases)."""
+    output = GatewayOutput(sys.stdout)
+    # Powertools' handler holds the stream it was created with; point it at the tee too.
+    handler = logger.registered_handler
+    previous_stream = handler.setStream(output)
+    previous_stdout, sys.stdout = sys.stdout, output
+    try:
+        yield output
+    finally:
+        sys.stdout = previous_stdout
+        handler.setStream(previous_stream)
