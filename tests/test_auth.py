@@ -230,6 +230,10 @@ def test_client_keys_from_secrets_manager_and_rotation(secretsmanager, emulator_
         assert models_status(server, "sk-new") == 200
         assert models_status(server, "sk-from-secret") == 401
 
+        config = call(server, "GET", "/config.json", None).json()
+        assert arn in config["key_command"]
+        assert "sk-new" not in json.dumps(config)
+
 
 @pytest.mark.parametrize(
     "secret", ['["sk-one", "sk-two"]', "sk-one, sk-two", '{"keys": ["sk-one", "sk-two"]}']

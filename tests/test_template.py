@@ -135,6 +135,21 @@ def test_built_layer_holds_both_architectures_and_no_boto3():
     assert not list(BUILT_LAYER.glob("boto*"))
 
 
+BUILT_GATEWAY = ROOT / ".aws-sam" / "build" / "GatewayFunction"
+
+
+@pytest.mark.skipif(not BUILT_GATEWAY.exists(), reason="needs `sam build` (make sam-build)")
+def test_built_function_is_the_app_and_the_docs_site_without_dependencies():
+    """The Function URL serves /, /openapi.json and /assets as well; libraries are the layer's."""
+    assert (BUILT_GATEWAY / "run.sh").stat().st_mode & 0o111
+    assert (BUILT_GATEWAY / "gateway" / "app.py").is_file()
+    assert (BUILT_GATEWAY / "static" / "index.html").is_file()
+    spec = json.loads((BUILT_GATEWAY / "static" / "openapi.json").read_text())
+    assert "/v1/chat/completions" in spec["paths"]
+    assert not (BUILT_GATEWAY / "static" / "config.json").exists()
+    assert not list(BUILT_GATEWAY.glob("fastapi*"))
+
+
 def test_environment_names_the_secrets_and_settings_not_their_values(cfn):
     env = gateway(cfn)["Environment"]["Variables"]
     assert env["API_KEYS_SECRET_ARN"] == {"Ref": "ApiKeysSecret"}

@@ -10,7 +10,15 @@ from fastapi.responses import FileResponse
 from gateway.errors import GatewayError
 from gateway.services import Services, services
 
-STATIC_DIR = Path(__file__).resolve().parents[4] / "static"
+
+def _static_dir() -> Path:
+    """Beside the package in the Lambda bundle, else the repository's own static/."""
+    package = Path(__file__).resolve().parents[1]
+    bundled = package.parent / "static"
+    return bundled if bundled.is_dir() else package.parents[2] / "static"
+
+
+STATIC_DIR = _static_dir()
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,8 +48,18 @@ async def config(svc: Services = Depends(services)) -> dict:
         "default_model": svc.catalog.primary,
         "backup_model": svc.catalog.backup,
         "aliases": svc.catalog.aliases,
-        "key_command": None,
+        "key_command": _key_command(svc.settings.api_keys_secret_arn),
     }
+
+
+def _key_command(secret_arn: str | None) -> str | None:
+    """In AWS the page tells where the key is; the secret's ARN is no secret."""
+    if not secret_arn:
+        return None
+    return (
+        f"aws secretsmanager get-secret-value --secret-id {secret_arn} "
+        "--query SecretString --output text"
+    )
 
 
 @router.get("/assets/{name:path}")
