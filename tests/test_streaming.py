@@ -6,6 +6,8 @@ import json
 
 import httpx
 import pytest
+from openai.types import Completion
+from openai.types.chat import ChatCompletionChunk
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
@@ -48,6 +50,7 @@ def test_chat_stream_follows_openais_rules(gateway, emulator, openai_schemas, mo
     chunks = events[:-1]
     for chunk in chunks:
         openai_schemas.validate("CreateChatCompletionStreamResponse", chunk)
+        ChatCompletionChunk.model_validate(chunk)
         assert "usage" not in chunk
     assert len({chunk["id"] for chunk in chunks}) == 1
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
@@ -182,6 +185,7 @@ def test_completions_stream(gateway, emulator, openai_schemas):
         choices = [c | {"finish_reason": c["finish_reason"] or "stop"} for c in chunk["choices"]]
         shape = {k: v for k, v in chunk.items() if v is not None} | {"choices": choices}
         openai_schemas.validate("CreateCompletionResponse", shape)
+        Completion.model_validate(shape)
         assert chunk["object"] == "text_completion"
     assert chunks[-1]["choices"] == [] and chunks[-1]["usage"]["completion_tokens"] > 0
     text = "".join(c["choices"][0]["text"] for c in chunks[:-1])
