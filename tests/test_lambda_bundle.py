@@ -1,0 +1,116 @@
+"""The function as `sam build` packs it, started the way the Lambda Web Adapter starts it.
+
+run.sh is run with the Lambda runtime's Python (3.13), the dependency layer on /opt/python's
+place and boto3 where the runtime keeps it; the test then talks to it as the adapter would,
+with the `x-amzn-lambda-context` header the adapter adds to every request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / ".aws-sam" / "build"
+FUNCTION = BUILD / "GatewayFunction"
+LAYER = BUILD / "DependenciesLayer" / "python"
+
+
+def lambda_python() -> str | None:
+    """The Python of the template's runtime (python3.13), from PATH or pyenv."""
+    found = shutil.which("python3.13")
+    if found:
+        return found
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = sorted(pyenv.glob("3.13*/bin/python3.13"))
+    return str(candidates[-1]) if candidates else None
+
+
+PYTHON = lambda_python()
+
+pytestmark = [
+    pytest.mark.sam,
+    pytest.mark.skipif(not FUNCTION.exists(), reason="needs `sam build` (make sam-build)"),
+    pytest.mark.skipif(PYTHON is None, reason="needs a python3.13 (the Lambda runtime's)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def bundle(emulator_server) -> Iterator[str]:
+    port = free_port()
+    runtime_dir = Path(boto3.__file__).resolve().parents[1]  # pure Python, like /var/runtime
+    env = {
+        "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}",
+        "PYTHONPATH": str(LAYER),
+        "LAMBDA_RUNTIME_DIR": str(runtime_dir),
+        "AWS_LWA_PORT": str(port),
+        "WORKER_API_KEY": "sk-bundle",
+        "CLOUDFLARE_ACCOUNT_ID": "emulator",
+        "CLOUDFLARE_API_TOKEN": "emulator-token",
+        "WORKERS_AI_BASE_URL": emulator_server.base_url,
+    }
+    process = subprocess.Popen(
+        ["sh", "run.sh"],
+        cwd=FUNCTION,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.stdout.read()
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "run.sh never answered /health"
+            time.sleep(0.2)
+        # run.sh execs the server, so the process is now the runtime's Python itself.
+        assert "3.13" in os.readlink(f"/proc/{process.pid}/exe")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_the_bundle_serves_a_streamed_chat_under_the_lambda_python(bundle, emulator):
+    context = {"request_id": "req-from-lambda", "deadline": int(time.time() * 1000) + 60_000}
+    response = httpx.post(
+        f"{bundle}/v1/chat/completions",
+        headers={
+            "authorization": "Bearer sk-bundle",
+            "x-amzn-lambda-context": json.dumps(context),
+        },
+        json={"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}], "stream": True},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "req-from-lambda"
+    assert response.headers["x-gateway-model"] == "@cf/meta/llama-4-scout-17b-16e-instruct"
+    assert response.text.endswith("data: [DONE]\n\n")
+
+
+def test_the_bundle_serves_the_docs_page_and_spec(bundle):
+    assert "<html" in httpx.get(f"{bundle}/", timeout=10).text
+    spec = httpx.get(f"{bundle}/openapi.json", timeout=10).json()
+    assert "/v1/chat/completions" in spec["paths"]
