@@ -27,13 +27,20 @@ LAYER = BUILD / "DependenciesLayer" / "python"
 
 
 def lambda_python() -> str | None:
-    """The Python of the template's runtime (python3.13), from PATH or pyenv."""
-    found = shutil.which("python3.13")
-    if found:
-        return found
+    """The real executable of the template's runtime (python3.13), found on PATH or in pyenv
+    (a pyenv shim is resolved, since its directory would not hold that Python)."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates = sorted(pyenv.glob("3.13*/bin/python3.13"))
-    return str(candidates[-1]) if candidates else None
+    candidates = [shutil.which("python3.13"), *sorted(pyenv.glob("3.13*/bin/python3.13"))]
+    for candidate in filter(None, candidates):
+        probe = subprocess.run(
+            [str(candidate), "-c", "import sys; print(sys.executable)"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0:
+            return probe.stdout.strip()
+    return None
 
 
 PYTHON = lambda_python()
@@ -51,10 +58,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+def fake_runtime_dir(where: Path) -> Path:
+    """What /var/runtime gives the function: boto3 and what it needs (all pure Python)."""
+    site = Path(boto3.__file__).resolve().parents[1]
+    for name in RUNTIME_PACKAGES:
+        for source in (site / name, site / f"{name}.py"):
+            if source.exists():
+                (where / source.name).symlink_to(source)
+    return where
+
+
 @pytest.fixture(scope="module")
-def bundle(emulator_server) -> Iterator[str]:
+def bundle(emulator_server, tmp_path_factory) -> Iterator[str]:
     port = free_port()
-    runtime_dir = Path(boto3.__file__).resolve().parents[1]  # pure Python, like /var/runtime
+    runtime_dir = fake_runtime_dir(tmp_path_factory.mktemp("var-runtime"))
     env = {
         "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}",
         "PYTHONPATH": str(LAYER),

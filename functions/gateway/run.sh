@@ -6,6 +6,6 @@
 set -eu
 cd "$(dirname "$0")"
 export PYTHONPATH="/opt/python:${LAMBDA_RUNTIME_DIR:-/var/runtime}${PYTHONPATH:+:$PYTHONPATH}"
-exec python -m uvicorn --factory gateway.app:create_app \
+exec python3 -m uvicorn --factory gateway.app:create_app \
   --host 127.0.0.1 --port "${AWS_LWA_PORT:-8080}" \
   --no-access-log --no-server-header --log-level warning
