@@ -37,8 +37,39 @@ def listed_ids(server: GatewayServer, openai_schemas) -> list[str]:
 
 def test_models_list_has_aliases_and_configured_models(gateway, emulator, openai_schemas):
     ids = listed_ids(gateway, openai_schemas)
-    assert {PRIMARY, BACKUP, *PRIMARY_ALIASES, *BACKUP_ALIASES} <= set(ids)
-    assert emulator.requests() == [], "listing models should not need the upstream"
+    assert ids[:2] == [PRIMARY, BACKUP]
+    assert ids[2:7] == [*PRIMARY_ALIASES, *BACKUP_ALIASES]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_catalogue_adds_cloudflares_other_models_once(start_gateway, emulator, openai_schemas):
+    with start_gateway() as server:
+        ids = listed_ids(server, openai_schemas)
+        listed_ids(server, openai_schemas)
+        other = "@cf/mistralai/mistral-small-3.1-24b-instruct"
+        assert other in ids[7:]
+        assert "@cf/baai/bge-base-en-v1.5" not in ids, "only text-generation models"
+        model = get(server, f"/v1/models/{other}", **AUTH).json()
+        assert model["owned_by"] == "cloudflare"
+    searches = [r for r in emulator.requests() if r["route"] == "search"]
+    assert len(searches) == 1, "the catalogue is cached"
+    assert searches[0]["query"]["task"] == "Text Generation"
+
+
+def test_models_answer_without_the_catalogue(start_gateway, emulator, openai_schemas):
+    emulator.add_fault(route="search", status=500, times=None)
+    with start_gateway() as server:
+        ids = listed_ids(server, openai_schemas)
+        assert ids == [PRIMARY, BACKUP, *PRIMARY_ALIASES, *BACKUP_ALIASES]
+        listed_ids(server, openai_schemas)
+    searches = [r for r in emulator.requests() if r["route"] == "search"]
+    assert len(searches) == 1, "a failed fetch is not retried on every request"
+
+
+def test_the_catalogue_can_be_turned_off(start_gateway, emulator, openai_schemas):
+    with start_gateway(catalogue_ttl=0) as server:
+        assert len(listed_ids(server, openai_schemas)) == 7
+    assert emulator.requests() == []
 
 
 @pytest.mark.parametrize("model_id", ["gpt-4", "gpt-4o-mini", PRIMARY, BACKUP])
@@ -100,9 +131,7 @@ def test_overridden_models_in_health_and_list(custom_gateway, emulator, openai_s
     health = get(custom_gateway, "/health").json()
     assert health["models"] == {"default": OTHER_PRIMARY, "backup": OTHER_BACKUP}
     ids = listed_ids(custom_gateway, openai_schemas)
-    assert {OTHER_PRIMARY, OTHER_BACKUP} <= set(ids)
-    assert PRIMARY not in ids
-    assert BACKUP not in ids
+    assert ids[:2] == [OTHER_PRIMARY, OTHER_BACKUP]
     config = get(custom_gateway, "/config.json").json()
     assert config["default_model"] == OTHER_PRIMARY
     assert config["backup_model"] == OTHER_BACKUP

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from gateway import __version__
 from gateway.auth import require_api_key
-from gateway.catalog import Catalog
+from gateway.catalog import Catalog, UpstreamCatalogue
 from gateway.config import Settings
 from gateway.cors import CORS
 from gateway.credentials import Credentials
@@ -21,6 +21,8 @@ from gateway.observability import RequestContextMiddleware, logger
 from gateway.routes import chat, completions, embeddings, health, models, static
 from gateway.services import Services
 from gateway.upstream import WorkersAI
+
+CATALOGUE_TIMEOUT = 3.0  # seconds: /v1/models never waits long for Cloudflare's catalogue
 
 DESCRIPTION = """An OpenAI-compatible API answered by Cloudflare Workers AI models, with a primary
 and a backup model and automatic fallback. Point any OpenAI client at `<this URL>/v1` and
@@ -36,13 +38,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         async with httpx.AsyncClient(limits=limits) as http:
             credentials = Credentials(settings)
+            upstream = WorkersAI(http, settings, credentials)
             app.state.services = Services(
                 settings=settings,
                 catalog=Catalog(settings),
                 credentials=credentials,
                 http=http,
-                upstream=WorkersAI(http, settings, credentials),
+                upstream=upstream,
                 cooldown=Cooldown(settings.cooldown_failures, settings.cooldown_seconds),
+                catalogue=UpstreamCatalogue(
+                    lambda: upstream.search_models("Text Generation", CATALOGUE_TIMEOUT),
+                    ttl=settings.catalogue_ttl,
+                ),
             )
             if not (settings.worker_api_key or settings.api_keys_secret_arn):
                 logger.warning("no API keys configured: every /v1 request will get a 401")

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from gateway.config import Settings
 from gateway.errors import GatewayError
+from gateway.observability import logger
+from gateway.upstream import UpstreamError
 
 PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
 BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
@@ -85,3 +92,53 @@ class Catalog:
         models += [(alias, "workers-ai-gateway") for alias in self.aliases]
         unique = dict(models)
         return list(unique.items())
+
+
+def _created(value: Any) -> int:
+    """Cloudflare's `created_at` ("2025-08-05 10:27:29.131", UTC) as a Unix time."""
+    try:
+        return int(datetime.fromisoformat(str(value)).replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return 0
+
+
+class UpstreamCatalogue:
+    """Cloudflare's text-generation models for /v1/models, fetched at most once per `ttl`.
+
+    It only adds to the list: when the catalogue cannot be had, /v1/models answers with the
+    configured models and aliases, and the fetch is tried again after `retry` seconds.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[], Awaitable[list[dict[str, Any]]]],
+        ttl: float,
+        retry: float = 60.0,
+    ) -> None:
+        self.fetch = fetch
+        self.ttl = ttl
+        self.retry = retry
+        self.models: dict[str, int] = {}
+        self.expires = 0.0
+        self.lock = asyncio.Lock()
+
+    async def current(self) -> dict[str, int]:
+        """Model name -> creation time."""
+        if self.ttl <= 0 or time.monotonic() < self.expires:
+            return self.models
+        async with self.lock:
+            if time.monotonic() < self.expires:
+                return self.models
+            try:
+                rows = await self.fetch()
+            except (UpstreamError, GatewayError) as error:
+                logger.warning("model catalogue unavailable", extra={"detail": error.message})
+                self.expires = time.monotonic() + self.retry
+                return self.models
+            self.models = {
+                row["name"]: _created(row.get("created_at"))
+                for row in rows
+                if isinstance(row.get("name"), str)
+            }
+            self.expires = time.monotonic() + self.ttl
+        return self.models

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     cooldown_failures: int = Field(default=3, ge=1)
     cooldown_seconds: float = Field(default=30.0, ge=0)
     secrets_max_age: int = Field(default=300, ge=0)
+    catalogue_ttl: float = Field(default=3600.0, ge=0)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = False

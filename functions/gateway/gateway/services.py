@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import Request
 
-from gateway.catalog import Catalog
+from gateway.catalog import Catalog, UpstreamCatalogue
 from gateway.config import Settings
 from gateway.credentials import Credentials
 from gateway.fallback import Cooldown
@@ -23,6 +23,7 @@ class Services:
     http: httpx.AsyncClient
     upstream: WorkersAI
     cooldown: Cooldown
+    catalogue: UpstreamCatalogue
 
 
 def services(request: Request) -> Services:

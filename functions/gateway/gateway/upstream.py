@@ -109,13 +109,35 @@ class WorkersAI:
         self.settings = settings
         self.credentials = credentials
 
-    async def _target(self, model: str) -> tuple[str, dict[str, str]]:
+    async def _base(self) -> tuple[str, dict[str, str]]:
         creds = await self.credentials.cloudflare()
         base = self.settings.workers_ai_base_url.replace("{account_id}", creds.account_id)
-        base = base.rstrip("/")
+        return base.rstrip("/"), {"authorization": f"Bearer {creds.api_token}"}
+
+    async def _target(self, model: str) -> tuple[str, dict[str, str]]:
+        base, headers = await self._base()
         # Cloudflare AI Gateway takes native calls as .../workers-ai/{model}, without /run.
         run = "" if urlsplit(base).hostname == AI_GATEWAY_HOST else "/run"
-        return f"{base}{run}/{model}", {"authorization": f"Bearer {creds.api_token}"}
+        return f"{base}{run}/{model}", headers
+
+    async def search_models(self, task: str, read_timeout: float) -> list[dict[str, Any]]:
+        """GET /models/search: Cloudflare's catalogue of models for one task."""
+        base, headers = await self._base()
+        if urlsplit(base).hostname == AI_GATEWAY_HOST:
+            return []  # the catalogue is an account API, not served through AI Gateway
+        try:
+            response = await self.http.get(
+                f"{base}/models/search",
+                params={"task": task, "per_page": 100},
+                headers=headers,
+                timeout=self._timeout(read_timeout),
+            )
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from None
+        if response.status_code >= 400:
+            raise error_from_body(response.status_code, response.content)
+        result = unwrap(response.status_code, response.content)
+        return [row for row in result if isinstance(row, dict)] if isinstance(result, list) else []
 
     def _timeout(self, seconds: float) -> httpx.Timeout:
         return httpx.Timeout(seconds, connect=min(self.settings.connect_timeout, seconds))

@@ -1,4 +1,5 @@
-"""GET /v1/models and /v1/models/{id}: the configured models and the aliases."""
+"""GET /v1/models and /v1/models/{id}: the configured models and the aliases first, then the
+rest of Cloudflare's text-generation catalogue when it can be had."""
 
 from __future__ import annotations
 
@@ -11,16 +12,27 @@ from gateway.services import Services, services
 
 router = APIRouter()
 
-CREATED = 1_700_000_000  # a fixed timestamp: Workers AI does not say when a model was added
+CREATED = 1_700_000_000  # for aliases, and models the catalogue gives no date for
 
 
-def _model(model_id: str, owner: str) -> dict:
-    return {"id": model_id, "object": "model", "created": CREATED, "owned_by": owner}
+def _model(model_id: str, owner: str, created: int) -> dict:
+    return {"id": model_id, "object": "model", "created": created or CREATED, "owned_by": owner}
+
+
+async def _models(svc: Services) -> dict[str, dict]:
+    upstream = await svc.catalogue.current()
+    models = {
+        model_id: _model(model_id, owner, upstream.get(model_id, CREATED))
+        for model_id, owner in svc.catalog.listed()
+    }
+    for name, created in sorted(upstream.items()):
+        models.setdefault(name, _model(name, "cloudflare", created))
+    return models
 
 
 @router.get("/models", summary="List models", response_model=ModelList, responses=errors(401, 503))
 async def list_models(svc: Services = Depends(services)) -> dict:
-    return {"object": "list", "data": [_model(*item) for item in svc.catalog.listed()]}
+    return {"object": "list", "data": list((await _models(svc)).values())}
 
 
 @router.get(
@@ -30,9 +42,9 @@ async def list_models(svc: Services = Depends(services)) -> dict:
     responses=errors(401, 404, 503),
 )
 async def get_model(model_id: str, svc: Services = Depends(services)) -> dict:
-    owners = dict(svc.catalog.listed())
-    if model_id in owners:
-        return _model(model_id, owners[model_id])
+    models = await _models(svc)
+    if model_id in models:
+        return models[model_id]
     raise GatewayError(
         404, f"The model '{model_id}' does not exist", code="model_not_found", param="model"
     )
