@@ -41,6 +41,13 @@ def test_echo_prepends_the_prompt(client, emulator):
     assert completion.choices[0].text.startswith("Say hiThis is an emulated reply")
 
 
+def test_echo_opens_a_stream_with_the_prompt(client, emulator):
+    chunks = list(client.completions.create(model="gpt-4", prompt="Say hi", echo=True, stream=True))
+    assert chunks[0].choices[0].text == "Say hi"
+    text = "".join(chunk.choices[0].text for chunk in chunks)
+    assert text.startswith("Say hiThis is an emulated reply")
+
+
 def test_a_list_with_one_prompt_is_accepted(client, emulator):
     completion = client.completions.create(model="gpt-4", prompt=["only one"])
     assert '"only one"' in completion.choices[0].text

@@ -31,8 +31,11 @@ def sse(payload: dict[str, Any]) -> bytes:
 class ChunkEncoder:
     """Builds the events of one stream: `chat.completion.chunk` or `text_completion`."""
 
-    def __init__(self, kind: Literal["chat", "text"], model: str, include_usage: bool) -> None:
+    def __init__(
+        self, kind: Literal["chat", "text"], model: str, include_usage: bool, echo: str = ""
+    ) -> None:
         self.kind = kind
+        self.echo = echo
         self.id = new_id("chatcmpl" if kind == "chat" else "cmpl")
         self.object = "chat.completion.chunk" if kind == "chat" else "text_completion"
         self.created = int(time.time())
@@ -58,9 +61,10 @@ class ChunkEncoder:
         return [{"index": 0, "text": text, "finish_reason": reason, "logprobs": None}]
 
     def start(self) -> bytes | None:
-        if self.kind != "chat":
-            return None
-        return self._event(self._choice({"role": "assistant", "content": ""}))
+        """The opening event: the role for chat; for text, the prompt when it is echoed."""
+        if self.kind == "chat":
+            return self._event(self._choice({"role": "assistant", "content": ""}))
+        return self.text(self.echo) if self.echo else None
 
     def text(self, text: str) -> bytes:
         return self._event(self._choice({"content": text}))

@@ -29,6 +29,7 @@ from gateway.schemas import (
     ToolMessage,
 )
 
+LEGACY_MAX_TOKENS = 16
 FINISH_REASONS = {"stop", "length", "tool_calls", "content_filter"}
 
 
@@ -106,6 +107,11 @@ def chat_max_tokens(req: ChatCompletionRequest, default: int) -> int:
     return req.max_completion_tokens or req.max_tokens or default
 
 
+def completion_max_tokens(req: CompletionRequest) -> int:
+    """OpenAI's legacy default, also when a client sends `max_tokens: null`."""
+    return req.max_tokens or LEGACY_MAX_TOKENS
+
+
 def chat_body(
     req: ChatCompletionRequest,
     caps: Capabilities,
@@ -145,7 +151,7 @@ def completion_body(
         if caps.prompt_form
         else {"messages": [{"role": "user", "content": prompt}]}
     )
-    body |= _sampling(req, caps, req.max_tokens or 16)
+    body |= _sampling(req, caps, completion_max_tokens(req))
     if stream:
         body["stream"] = True
     if has_backup:
@@ -352,7 +358,7 @@ def text_completion(answer: Piece, *, model: str, req: CompletionRequest) -> dic
         tool_calls=False,
         stopped=scanner.stopped,
         usage=answer.usage,
-        max_tokens=req.max_tokens or 16,
+        max_tokens=completion_max_tokens(req),
     )
     return _with_usage(
         {

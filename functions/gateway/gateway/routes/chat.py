@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from gateway.catalog import Capabilities, capabilities
 from gateway.errors import GatewayError
-from gateway.generation import Job, generate, open_stream
+from gateway.generation import Job
 from gateway.images import inline_images
 from gateway.observability import RequestContext
-from gateway.routes.responses import GENERATION_ERRORS, event_stream
+from gateway.routes.responses import GENERATION_ERRORS, respond
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 from gateway.services import Services, request_context, services
-from gateway.streaming import ChunkEncoder, record_usage, relay
+from gateway.streaming import ChunkEncoder
 from gateway.translate import (
     chat_body,
     chat_completion,
@@ -67,15 +67,15 @@ async def create_chat_completion(
         return chat_body(req, caps, max_tokens=max_tokens, stream=stream, has_backup=has_backup)
 
     job = Job(chain, build, adjust=lambda piece: recover_text_tool_call(piece, tool_names))
-    if not req.stream:
-        model, answer = await generate(svc, ctx, job)
-        record_usage(ctx, answer.usage)
-        payload = chat_completion(
+    return await respond(
+        svc,
+        ctx,
+        job,
+        stream=bool(req.stream),
+        whole=lambda model, answer: chat_completion(
             answer, model=model, stops=req.stops, max_tokens=max_tokens, tool_names=tool_names
-        )
-        return JSONResponse(payload, headers={"x-gateway-model": model})
-
-    model, pieces, stack = await open_stream(svc, ctx, job)
-    encoder = ChunkEncoder("chat", model, req.include_usage)
-    chunks = relay(pieces, encoder, stops=req.stops, max_tokens=max_tokens, ctx=ctx)
-    return event_stream(chunks, stack, model)
+        ),
+        encoder=lambda model: ChunkEncoder("chat", model, req.include_usage),
+        stops=req.stops,
+        max_tokens=max_tokens,
+    )

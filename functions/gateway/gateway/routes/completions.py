@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from gateway.catalog import Capabilities
-from gateway.generation import Job, generate, open_stream
+from gateway.generation import Job
 from gateway.observability import RequestContext
-from gateway.routes.responses import GENERATION_ERRORS, event_stream
+from gateway.routes.responses import GENERATION_ERRORS, respond
 from gateway.schemas import Completion, CompletionRequest
 from gateway.services import Services, request_context, services
-from gateway.streaming import ChunkEncoder, record_usage, relay
-from gateway.translate import completion_body, text_completion
+from gateway.streaming import ChunkEncoder
+from gateway.translate import completion_body, completion_max_tokens, text_completion
 
 router = APIRouter()
 
@@ -36,27 +36,18 @@ async def create_completion(
 ) -> Response:
     chain = svc.catalog.chain(req.model)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
-    max_tokens = req.max_tokens or 16
 
     def build(caps: Capabilities, stream: bool, has_backup: bool) -> dict:
         return completion_body(req, caps, stream=stream, has_backup=has_backup)
 
-    job = Job(chain, build)
-    if not req.stream:
-        model, answer = await generate(svc, ctx, job)
-        record_usage(ctx, answer.usage)
-        payload = text_completion(answer, model=model, req=req)
-        return JSONResponse(payload, headers={"x-gateway-model": model})
-
-    model, pieces, stack = await open_stream(svc, ctx, job)
-    encoder = ChunkEncoder("text", model, req.include_usage)
-    chunks = relay(pieces, encoder, stops=req.stops, max_tokens=max_tokens, ctx=ctx)
-    if req.echo:
-        chunks = _echo_first(encoder.text(req.prompt_text), chunks)
-    return event_stream(chunks, stack, model)
-
-
-async def _echo_first(first: bytes, chunks):
-    yield first
-    async for chunk in chunks:
-        yield chunk
+    echo = req.prompt_text if req.echo else ""
+    return await respond(
+        svc,
+        ctx,
+        Job(chain, build),
+        stream=bool(req.stream),
+        whole=lambda model, answer: text_completion(answer, model=model, req=req),
+        encoder=lambda model: ChunkEncoder("text", model, req.include_usage, echo=echo),
+        stops=req.stops,
+        max_tokens=completion_max_tokens(req),
+    )

@@ -1,14 +1,19 @@
-"""What the routes share when they answer: the streaming response and documented errors."""
+"""What the routes share when they answer: a whole answer or a stream, and documented errors."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from gateway.generation import Job, generate, open_stream
+from gateway.observability import RequestContext
 from gateway.schemas import ErrorResponse
+from gateway.services import Services
+from gateway.streaming import ChunkEncoder, record_usage, relay
+from gateway.translate import Piece
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
@@ -55,3 +60,25 @@ def event_stream(
         media_type="text/event-stream",
         headers={**SSE_HEADERS, "x-gateway-model": model},
     )
+
+
+async def respond(
+    svc: Services,
+    ctx: RequestContext,
+    job: Job,
+    *,
+    stream: bool,
+    whole: Callable[[str, Piece], dict[str, Any]],
+    encoder: Callable[[str], ChunkEncoder],
+    stops: list[str],
+    max_tokens: int,
+) -> Response:
+    """Run the job: `whole(model, answer)` is the JSON answer; with `stream`, `encoder(model)`
+    encodes the events. The model that answered is named in `x-gateway-model` either way."""
+    if not stream:
+        model, answer = await generate(svc, ctx, job)
+        record_usage(ctx, answer.usage)
+        return JSONResponse(whole(model, answer), headers={"x-gateway-model": model})
+    model, pieces, stack = await open_stream(svc, ctx, job)
+    chunks = relay(pieces, encoder(model), stops=stops, max_tokens=max_tokens, ctx=ctx)
+    return event_stream(chunks, stack, model)
