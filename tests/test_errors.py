@@ -21,6 +21,9 @@ from helpers import (
     sdk,
 )
 
+from emulator.testing import ServerThread
+from gateway.app import create_app
+
 SECRETS = (*KEYS, CF_TOKEN)
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
 HELLO = [{"role": "user", "content": "hi"}]
@@ -254,3 +257,28 @@ def test_no_secret_in_any_log_line(gateway, emulator):
     for secret in (*SECRETS, presented):
         assert secret not in output.text
     assert "Traceback" not in output.text
+
+
+def test_an_unexpected_exception_is_a_500_envelope_logged_without_traceback(
+    emulator_server, openai_schemas
+):
+    app = create_app(gateway_settings(emulator_server))
+
+    async def broken() -> None:
+        raise RuntimeError("secret detail sk-test-primary")
+
+    app.add_api_route("/broken", broken)
+    with ServerThread(app, lifespan="on") as server, gateway_output() as output:
+        response = httpx.get(f"{server.root_url}/broken", timeout=30)
+        request_id = response.headers["x-request-id"]
+        error = assert_error(response, 500, openai_schemas, type="api_error")
+        assert request_id in error["message"]
+        logged = output.wait_for(
+            lambda records: next(
+                (r for r in records if r.get("message") == "unhandled error"), None
+            )
+        )
+    assert logged["error_type"] == "RuntimeError"
+    assert logged["correlation_id"] == request_id
+    assert "Traceback" not in output.text
+    assert "secret detail" not in output.text

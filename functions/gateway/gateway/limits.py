@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import GatewayError, error_response
 
 
 class BodySizeLimit:
@@ -24,7 +24,7 @@ class BodySizeLimit:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._reject(send)
+            await self._reject(scope, receive, send)
             return
         received = 0
         started = rejected = False
@@ -37,7 +37,7 @@ class BodySizeLimit:
             received += len(message.get("body", b""))
             if received > self.max_bytes and not started:
                 rejected = True
-                await self._reject(send)
+                await self._reject(scope, receive, send)
                 return {"type": "http.disconnect"}
             return message
 
@@ -50,22 +50,10 @@ class BodySizeLimit:
 
         await self.app(scope, counting_receive, guarded_send)
 
-    async def _reject(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": {
-                    "message": f"The request body is larger than {self.max_bytes} bytes.",
-                    "type": "invalid_request_error",
-                    "param": None,
-                    "code": "request_too_large",
-                }
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json")],
-            }
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = GatewayError(
+            413,
+            f"The request body is larger than {self.max_bytes} bytes.",
+            code="request_too_large",
         )
-        await send({"type": "http.response.body", "body": body})
+        await error_response(error)(scope, receive, send)

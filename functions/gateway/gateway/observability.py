@@ -18,6 +18,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.errors import GatewayError, error_response
+
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "workers-ai-gateway")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "WorkersAIGateway")
 
@@ -71,19 +73,6 @@ def _lambda_context(headers: dict[bytes, bytes]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _error_body(request_id: str) -> bytes:
-    return json.dumps(
-        {
-            "error": {
-                "message": f"The gateway hit an internal error (request {request_id}).",
-                "type": "api_error",
-                "param": None,
-                "code": None,
-            }
-        }
-    ).encode()
-
-
 class RequestContextMiddleware:
     """Outermost middleware: correlation id, one log line and one EMF flush per request.
 
@@ -126,15 +115,10 @@ class RequestContextMiddleware:
         except Exception as exc:
             logger.error("unhandled error", extra=describe_exception(exc))
             if not response_started:
-                status = 500
-                await send_with_id(
-                    {
-                        "type": "http.response.start",
-                        "status": 500,
-                        "headers": [(b"content-type", b"application/json")],
-                    }
+                error = GatewayError(
+                    500, f"The gateway hit an internal error (request {request_id})."
                 )
-                await send({"type": "http.response.body", "body": _error_body(request_id)})
+                await error_response(error)(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
             ctx.count("Requests")
