@@ -57,6 +57,17 @@ def gateway_settings(emulator: EmulatorServer, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **(values | overrides))
 
 
+def upstream_runs(emulator: EmulatorServer) -> list[dict[str, Any]]:
+    """The inference calls (`/run/{model}`) the emulator received, oldest first."""
+    return [r for r in emulator.requests() if r["route"] == "run"]
+
+
+def last_run(emulator: EmulatorServer) -> dict[str, Any]:
+    runs = upstream_runs(emulator)
+    assert runs, "the gateway sent nothing upstream"
+    return runs[-1]
+
+
 def sdk(server: GatewayServer, key: str | None = None) -> openai.OpenAI:
     return openai.OpenAI(
         base_url=f"{server.url}/v1", api_key=key or server.api_key, max_retries=0, timeout=30

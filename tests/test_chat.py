@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import openai
 import pytest
+from helpers import last_run, upstream_runs
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
@@ -30,12 +31,6 @@ WEATHER_TOOL = {
         },
     },
 }
-
-
-def last_run(emulator) -> dict:
-    runs = [r for r in emulator.requests() if r["route"] == "run"]
-    assert runs, "the gateway sent nothing upstream"
-    return runs[-1]
 
 
 def user(text: str) -> list[dict]:
@@ -287,7 +282,7 @@ def test_an_image_that_cannot_be_fetched_is_a_clear_400(client, emulator, image_
             model="gpt-4", messages=image_message(f"{image_server}/missing.png")
         )
     assert caught.value.body["code"] == "invalid_image_url"
-    assert not [r for r in emulator.requests() if r["route"] == "run"]
+    assert not upstream_runs(emulator)
 
 
 def test_images_for_a_text_only_model_are_refused(client, emulator):

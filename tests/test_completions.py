@@ -7,12 +7,9 @@ import struct
 
 import openai
 import pytest
+from helpers import last_run
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
-
-
-def last_run(emulator) -> dict:
-    return [r for r in emulator.requests() if r["route"] == "run"][-1]
 
 
 def test_completion_is_a_text_completion_on_the_prompt_form(client, emulator, openai_schemas):

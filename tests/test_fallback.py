@@ -5,14 +5,11 @@ from __future__ import annotations
 import httpx
 import openai
 import pytest
+from helpers import upstream_runs
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
 HELLO = [{"role": "user", "content": "hello"}]
-
-
-def runs(emulator) -> list[dict]:
-    return [r for r in emulator.requests() if r["route"] == "run"]
 
 
 def post_chat(gateway, **body) -> httpx.Response:
@@ -25,7 +22,7 @@ def post_chat(gateway, **body) -> httpx.Response:
 
 
 def models_tried(emulator) -> list[str]:
-    return [r["model"] for r in runs(emulator)]
+    return [r["model"] for r in upstream_runs(emulator)]
 
 
 @pytest.mark.parametrize(
@@ -78,7 +75,7 @@ def test_final_failures_do_not_fall_back(gateway, emulator, fault, status, code)
 def test_reject_if_busy_only_where_a_backup_follows(client, emulator):
     emulator.add_fault(model=PRIMARY, status=429, code=3040, only_if_reject_if_busy=True)
     client.chat.completions.create(model="gpt-4", messages=HELLO)
-    primary, backup = runs(emulator)
+    primary, backup = upstream_runs(emulator)
     assert primary["body"]["options"] == {"rejectIfBusy": True}
     assert "options" not in backup["body"]
 
@@ -123,7 +120,7 @@ def test_images_are_dropped_for_a_text_only_backup(client, emulator):
             }
         ],
     )
-    primary, backup = runs(emulator)
+    primary, backup = upstream_runs(emulator)
     assert primary["body"]["messages"][0]["content"][1]["image_url"]["url"] == uri
     assert backup["body"]["messages"][0]["content"] == "describe"
 
@@ -199,6 +196,6 @@ def test_completions_fall_back_too(client, emulator):
     emulator.add_fault(model=PRIMARY, status=429, code=3040)
     completion = client.completions.create(model="gpt-4", prompt="Once upon", max_tokens=200)
     assert completion.model == BACKUP
-    backup = runs(emulator)[-1]
+    backup = upstream_runs(emulator)[-1]
     assert backup["body"]["messages"] == [{"role": "user", "content": "Once upon"}]
     assert completion.choices[0].text

@@ -6,6 +6,7 @@ import json
 
 import httpx
 import pytest
+from helpers import last_run
 from openai.types import Completion
 from openai.types.chat import ChatCompletionChunk
 
@@ -86,7 +87,7 @@ def test_include_usage_adds_exactly_one_usage_chunk(gateway, emulator, openai_sc
 
 def test_gpt_oss_is_asked_without_streaming_and_the_stream_is_synthesised(gateway, emulator):
     _, events = chat(gateway, model="gpt-3.5-turbo")
-    sent = [r for r in emulator.requests() if r["route"] == "run"][-1]
+    sent = last_run(emulator)
     assert sent["model"] == BACKUP
     assert "stream" not in sent["body"]
     deltas = [chunk["choices"][0]["delta"] for chunk in events[:-1]]
