@@ -63,8 +63,12 @@ def error_response(error: GatewayError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
-UNION_TAGS = {"system", "developer", "user", "assistant", "tool", "text", "image_url"}
-UNION_TAGS |= {"json_object", "json_schema"}
+# The discriminator values of the unions in schemas.py (message roles, content-part and
+# response-format types): pydantic puts the one it tried into an error's `loc`.
+UNION_TAGS = {
+    *("system", "developer", "user", "assistant", "tool"),
+    *("text", "image_url", "json_object", "json_schema"),
+}
 TYPE_LABELS = {"str", "int", "float", "bool", "dict", "list", "none"}
 
 
