@@ -1,11 +1,19 @@
-"""Benchmark: the gateway against the Workers AI emulator, and the emulator directly, in one run.
+"""Benchmark: the gateway beside the floor and the Workers AI emulator, in one run; then cold start.
 
-Starts the emulator and the gateway (pointed at it) as separate uvicorn processes on free loopback
-ports, sends the same chat requests to the emulator's native `/run/{model}` and to the gateway's
-`/v1/chat/completions`, and reports, for each measure, both numbers, their ratio and the
-milliseconds the gateway adds. Results also go to artifacts/bench.json.
+Starts the emulator, the floor (`benchmarks/floor.py`: the least a Python gateway can do) and the
+gateway (through `functions/gateway/run.sh`, as on Lambda), each pointed at the same emulator, as
+separate processes on free loopback ports. The same chat requests go to the emulator's native
+`/run/{model}`, to the floor and to the gateway, interleaved request by request (round by round at
+concurrency 16), so all three see the same machine noise. Each figure is reported as the
+milliseconds the floor and the gateway add over the emulator, and the ratio gateway/floor.
 
-    .venv/bin/python benchmarks/bench.py [--requests 200] [--stream-requests 100] [--concurrency 8]
+Then cold start, best of several runs: the import of `gateway.app` alone, and from process start
+(run.sh) to the first answered GET /health and the first answered chat, with the keys and the
+Cloudflare credentials in environment variables, and again read from Secrets Manager through the
+Parameters and Secrets Lambda Extension (a fake one on loopback). Also the function package and
+dependency layer sizes, and the peak RSS. Results also go to artifacts/bench.json.
+
+    .venv/bin/python benchmarks/bench.py [--requests 300] [--stream-requests 60] [--cold-runs 5]
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime
+import http.client
 import json
 import os
 import platform
@@ -23,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +39,10 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "functions" / "gateway")]
+
+from emulator.secrets_extension import SecretsExtensionServer  # noqa: E402
+
 HOST = "127.0.0.1"
 EMULATOR_BASE = "/client/v4/accounts/emulator/ai"
 MODEL = "@cf/meta/llama-4-scout-17b-16e-instruct"
@@ -38,10 +50,11 @@ PROMPT = "Say hello to the benchmark."
 STREAM_PROMPT = "Please give a long answer about benchmarks."
 CHAT_TOKENS = 64
 STREAM_TOKENS = 256
-WARMUP = 20
+WARMUP = 30
 TIMEOUT = httpx.Timeout(30.0)
-
-Send = Callable[[httpx.AsyncClient], Awaitable[Any]]
+RUN_SH = ROOT / "functions" / "gateway" / "run.sh"
+# The issue's targets: the gateway's added time at most this many times the floor's.
+TARGETS = {"latency": 1.5, "first token": 1.5, "per chunk": 2.0}
 
 
 # --- processes -----------------------------------------------------------------------------
@@ -53,35 +66,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_ready(process: subprocess.Popen, url: str, name: str, seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
+def get(port: int, path: str) -> int | None:
+    """One GET on loopback with the standard library (cheap enough to poll with); the status,
+    or None when nothing listens yet."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=5)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def wait_ready(process: subprocess.Popen, port: int, path: str, name: str) -> None:
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"{name} exited with code {process.returncode} before it was ready")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"{name} was not ready at {url} within {seconds:.0f} s")
+        if get(port, path) == 200:
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"{name} did not answer {path} within 30 s")
+
+
+def start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603 - our own interpreter and script, fixed arguments
+            argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextlib.contextmanager
-def serve(name: str, argv: list[str], env: dict[str, str], ready_url: str, log: Path) -> Iterator:
+def serve(name: str, argv: list[str], env: dict[str, str], port: int, path: str, log: Path):
     """Run one server process until the block ends, however it ends."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-            [sys.executable, *argv], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        try:
-            wait_ready(process, ready_url, name)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    process = start(argv, env, log)
+    try:
+        wait_ready(process, port, path, name)
+        yield process
+    finally:
+        stop(process)
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -94,12 +127,24 @@ def memory_kib(pid: int) -> dict[str, int]:
     return fields
 
 
-# --- the two targets -----------------------------------------------------------------------
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_sh_env(env: dict[str, str], port: int) -> dict[str, str]:
+    """run.sh as on Lambda, with this interpreter first on PATH (run.sh calls `python3`)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return env | {"AWS_LWA_PORT": str(port), "PATH": path}
+
+
+# --- the targets ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Target:
-    """One way to ask for the same answer: the emulator's native route or the gateway's."""
+    """One way to ask for the same answer: the emulator's native route, the floor's or ours."""
 
     name: str
     url: str
@@ -131,8 +176,9 @@ class Target:
         check(response, self.name)
         return elapsed
 
-    async def stream(self, client: httpx.AsyncClient) -> tuple[float, float, str]:
-        """One streamed answer: ms to the first content, ms to the end, and the whole text."""
+    async def stream(self, client: httpx.AsyncClient) -> tuple[float, float, int, str]:
+        """One streamed answer: ms to the first content, ms to the end, the number of content
+        events, and the whole text."""
         body = self.body(STREAM_PROMPT, STREAM_TOKENS, True)
         first, parts = None, []
         start = time.perf_counter()
@@ -147,11 +193,12 @@ class Target:
                 text = self.content(json.loads(data))
                 if text and first is None:
                     first = (time.perf_counter() - start) * 1000
-                parts.append(text)
+                if text:
+                    parts.append(text)
         total = (time.perf_counter() - start) * 1000
         if first is None:
             raise SystemExit(f"{self.name}: the stream carried no content")
-        return first, total, "".join(parts)
+        return first, total, len(parts), "".join(parts)
 
 
 def check(response: httpx.Response, name: str) -> None:
@@ -162,58 +209,82 @@ def check(response: httpx.Response, name: str) -> None:
 # --- measures ------------------------------------------------------------------------------
 
 
-def summary(values: list[float]) -> dict[str, float]:
+def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def rotated(targets: list[Target], turn: int) -> list[Target]:
+    """The targets in a different order each turn, so none always goes first."""
+    turn %= len(targets)
+    return targets[turn:] + targets[:turn]
+
+
+async def sequential_chat(
+    targets: list[Target], client: httpx.AsyncClient, count: int
+) -> dict[str, dict[str, float]]:
+    """Concurrency 1: the targets take turns request by request."""
+    samples: dict[str, list[float]] = {t.name: [] for t in targets}
+    for turn in range(count):
+        for target in rotated(targets, turn):
+            samples[target.name].append(await target.chat(client))
     return {
-        "n": len(ordered),
-        "p50": statistics.median(ordered),
-        "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
-        "mean": statistics.fmean(ordered),
+        name: {"n": len(v), "p50": percentile(v, 0.5), "p99": percentile(v, 0.99)}
+        for name, v in samples.items()
     }
 
 
-async def sequential(
-    targets: list[Target], client: httpx.AsyncClient, count: int, seconds: float, streaming: bool
-) -> dict[str, dict[str, Any]]:
-    """Alternate the targets request by request, so both see the same machine noise."""
-    samples: dict[str, list[Any]] = {t.name: [] for t in targets}
-    deadline = time.monotonic() + seconds
-    for _ in range(count):
-        if time.monotonic() > deadline:
-            break
-        for target in targets:
-            call = target.stream if streaming else target.chat
-            samples[target.name].append(await call(client))
-    if not streaming:
-        return {name: summary(values) for name, values in samples.items()}
+async def sequential_stream(
+    targets: list[Target], client: httpx.AsyncClient, count: int
+) -> dict[str, dict[str, float]]:
+    """Streamed answers, taking turns: median time to first content, to the end, and the
+    median time per content event after the first."""
+    samples: dict[str, list[tuple[float, float, int, str]]] = {t.name: [] for t in targets}
+    for turn in range(count):
+        for target in rotated(targets, turn):
+            samples[target.name].append(await target.stream(client))
+    out = {}
+    for name, values in samples.items():
+        out[name] = {
+            "n": len(values),
+            "first_token_p50": statistics.median(v[0] for v in values),
+            "total_p50": statistics.median(v[1] for v in values),
+            "chunks": statistics.median(v[2] for v in values),
+            "per_chunk_us": statistics.median(
+                (v[1] - v[0]) * 1000 / max(v[2] - 1, 1) for v in values
+            ),
+        }
+    return out
+
+
+async def concurrent_chat(
+    targets: list[Target], client: httpx.AsyncClient, per_round: int, rounds: int, workers: int
+) -> dict[str, dict[str, float]]:
+    """Concurrency `workers`: in each round every target in turn serves `per_round` requests."""
+    latencies: dict[str, list[float]] = {t.name: [] for t in targets}
+    seconds = dict.fromkeys(latencies, 0.0)
+    for turn in range(rounds):
+        for target in rotated(targets, turn):
+            remaining = per_round
+
+            async def worker(target: Target = target) -> None:
+                nonlocal remaining
+                while remaining > 0:
+                    remaining -= 1
+                    latencies[target.name].append(await target.chat(client))
+
+            start = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(workers)))
+            seconds[target.name] += time.perf_counter() - start
     return {
         name: {
-            "first_content_ms": summary([first for first, _, _ in values]),
-            "total_ms": summary([total for _, total, _ in values]),
+            "n": len(v),
+            "p50": percentile(v, 0.5),
+            "p99": percentile(v, 0.99),
+            "rps": len(v) / seconds[name],
         }
-        for name, values in samples.items()
+        for name, v in latencies.items()
     }
-
-
-async def throughput(
-    target: Target, client: httpx.AsyncClient, count: int, concurrency: int, seconds: float
-) -> dict[str, float]:
-    """`concurrency` workers share `count` requests; stops early when `seconds` run out."""
-    remaining = count
-    done = 0
-    deadline = time.monotonic() + seconds
-
-    async def worker() -> None:
-        nonlocal remaining, done
-        while remaining > 0 and time.monotonic() < deadline:
-            remaining -= 1
-            await target.chat(client)
-            done += 1
-
-    start = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - start
-    return {"n": done, "seconds": elapsed, "rps": done / elapsed}
 
 
 async def same_request(
@@ -233,102 +304,279 @@ async def same_request(
         differing = {key for key, value in expected.items() if as_sent.get(key) != value}
         if differing:
             raise SystemExit(f"the gateway's upstream body differs in {differing}: {body}")
-    _, _, direct_text = await direct.stream(client)
-    _, _, gateway_text = await gateway.stream(client)
+    *_, direct_text = await direct.stream(client)
+    *_, gateway_text = await gateway.stream(client)
     if direct_text != gateway_text:
         raise SystemExit("the streamed answers differ between the emulator and the gateway")
     return sent
 
 
 async def measure(
-    direct: Target, gateway: Target, emulator_base: str, args: argparse.Namespace
+    targets: list[Target], pids: dict[str, int], emulator_url: str, args: argparse.Namespace
 ) -> dict[str, Any]:
-    targets = [direct, gateway]
-    limits = httpx.Limits(max_connections=args.concurrency * 2, max_keepalive_connections=64)
-    budget = args.max_seconds / 3  # each of the three measures gets a third of the time
+    """Every measure, plus the CPU ms each server process spent per request in each phase
+    (far less noisy than latency on a shared machine)."""
+    direct, _, gateway = targets
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    cpu: dict[str, dict[str, float]] = {}
+
+    def cpu_now() -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+    def per_request(phase: str, before: dict[str, float], count: int) -> None:
+        after = cpu_now()
+        cpu[phase] = {name: (after[name] - before[name]) * 1000 / count for name in pids}
+
     async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits) as client:
-        upstream_bodies = await same_request(direct, gateway, client, emulator_base)
+        upstream_bodies = await same_request(direct, gateway, client, emulator_url)
         for target in targets:
             for _ in range(WARMUP):
                 await target.chat(client)
             await target.stream(client)
-        chat = await sequential(targets, client, args.requests, budget, streaming=False)
-        stream = await sequential(targets, client, args.stream_requests, budget, streaming=True)
-        rate = {
-            t.name: await throughput(
-                t, client, args.throughput_requests, args.concurrency, budget / 2
-            )
-            for t in targets
+        before = cpu_now()
+        c1 = await sequential_chat(targets, client, args.requests)
+        per_request("chat", before, args.requests)
+        before = cpu_now()
+        stream = await sequential_stream(targets, client, args.stream_requests)
+        per_request("stream", before, args.stream_requests)
+        before = cpu_now()
+        c16 = await concurrent_chat(
+            targets, client, args.round_requests, args.rounds, args.concurrency
+        )
+        per_request("concurrent chat", before, args.round_requests * args.rounds)
+    return {
+        "c1": c1,
+        "stream": stream,
+        "concurrent": c16,
+        "cpu_ms_per_request": cpu,
+        "upstream": upstream_bodies,
+    }
+
+
+# --- cold start and sizes ------------------------------------------------------------------
+
+
+def import_seconds(env: dict[str, str]) -> float:
+    code = (
+        "import time; t = time.perf_counter(); import gateway.app; print(time.perf_counter() - t)"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    return float(out.stdout)
+
+
+def chat_once(port: int, key: str) -> int:
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    body = json.dumps({"model": MODEL, "messages": [{"role": "user", "content": PROMPT}]})
+    headers = {"authorization": f"Bearer {key}", "content-type": "application/json"}
+    try:
+        connection.request("POST", "/v1/chat/completions", body, headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
+def start_to_answers(env: dict[str, str], key: str, log: Path) -> tuple[float, float]:
+    """Seconds from starting run.sh to the first answered /health, and to the first chat
+    answered right after it (as the Web Adapter forwards the first request once ready)."""
+    port = free_port()
+    started = time.perf_counter()
+    process = start(["/bin/sh", str(RUN_SH)], run_sh_env(env, port), log)
+    try:
+        while get(port, "/health") != 200:
+            if process.poll() is not None or time.perf_counter() - started > 30:
+                raise SystemExit(f"run.sh did not become ready (see {log})")
+            time.sleep(0.005)
+        health = time.perf_counter() - started
+        status = chat_once(port, key)
+        chat = time.perf_counter() - started
+        if status != 200:
+            raise SystemExit(f"cold start: the first chat got HTTP {status} (see {log})")
+        return health, chat
+    finally:
+        stop(process)
+
+
+def cold_start(
+    env: dict[str, str], aws_env: dict[str, str], key: str, runs: int, log: Path
+) -> dict[str, Any]:
+    bare = dict(env, PYTHONPATH=env["PYTHONPATH"])
+    results: dict[str, Any] = {
+        "runs": runs,
+        "import_s": min(import_seconds(bare) for _ in range(runs)),
+    }
+    for name, variant in (("env", env), ("aws", aws_env)):
+        pairs = [start_to_answers(variant, key, log) for _ in range(runs)]
+        results[name] = {
+            "health_s": min(h for h, _ in pairs),
+            "chat_s": min(c for _, c in pairs),
         }
-    return {"chat_ms": chat, "stream": stream, "throughput": rate, "upstream": upstream_bodies}
+    return results
+
+
+def tree_bytes(*paths: Path) -> int:
+    total = 0
+    for path in paths:
+        files = [path] if path.is_file() else path.rglob("*")
+        total += sum(
+            f.stat().st_size for f in files if f.is_file() and "__pycache__" not in f.parts
+        )
+    return total
+
+
+def sizes() -> dict[str, Any]:
+    """Unzipped sizes in bytes: the function package (what functions/gateway/Makefile copies)
+    and the dependency layer, from `sam build` when it ran, else the installed distributions
+    this interpreter has for functions/gateway/requirements.txt (one architecture)."""
+    package = tree_bytes(ROOT / "functions/gateway/gateway", RUN_SH, ROOT / "static")
+    built = ROOT / ".aws-sam" / "build" / "DependenciesLayer"
+    if built.is_dir():
+        return {
+            "function_package": package,
+            "layer": tree_bytes(built),
+            "layer_source": "sam build",
+        }
+    per_dist = installed_sizes()
+    return {
+        "function_package": package,
+        "layer": sum(per_dist.values()),
+        "layer_source": "installed distributions (one architecture)",
+        "layer_by_distribution": per_dist,
+    }
+
+
+def installed_sizes() -> dict[str, int]:
+    """Bytes on disk of each distribution the gateway's requirements pull in, transitively."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    requirements = ROOT / "functions" / "gateway" / "requirements.txt"
+    todo = [
+        Requirement(line.split("#")[0].strip()).name
+        for line in requirements.read_text().splitlines()
+        if line.split("#")[0].strip()
+    ]
+    seen: dict[str, int] = {}
+    while todo:
+        name = todo.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        files = [dist.locate_file(f) for f in dist.files or []]
+        seen[name] = sum(Path(f).stat().st_size for f in files if Path(f).is_file())
+        for spec in dist.requires or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return dict(sorted(seen.items(), key=lambda item: -item[1]))
 
 
 # --- report --------------------------------------------------------------------------------
 
 
 def table(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per reported number: emulator, gateway, their ratio and the added ms."""
-    out = []
+    """One row per figure: the emulator's value, what the floor and the gateway add to it
+    (ms), their ratio, and the issue's target for that ratio."""
+    rows = []
 
-    def add(label: str, direct: float, gateway: float, added: float | None = None) -> None:
-        added = gateway - direct if added is None else added
-        out.append(
+    def add(label: str, emulator: float, floor: float, gateway: float, target: float | None):
+        floor_added, gateway_added = floor - emulator, gateway - emulator
+        # A floor that adds (almost) nothing has no meaningful ratio: compare in ms then.
+        ratio = gateway_added / floor_added if floor_added >= 0.05 else None
+        rows.append(
             {
                 "measure": label,
-                "emulator": direct,
-                "gateway": gateway,
-                "ratio": gateway / direct,
-                "added_ms": added,
+                "emulator": emulator,
+                "floor_added": floor_added,
+                "gateway_added": gateway_added,
+                "ratio": ratio,
+                "target": target,
+                "met": None if target is None or ratio is None else ratio <= target,
             }
         )
 
-    chat = results["chat_ms"]
-    for stat in ("p50", "p95", "mean"):
-        add(f"chat latency {stat} (ms)", chat["emulator"][stat], chat["gateway"][stat])
-    stream = results["stream"]
-    for part, label in (("first_content_ms", "stream first content"), ("total_ms", "stream total")):
-        for stat in ("p50", "p95", "mean"):
+    for level, key in (("c=1", "c1"), ("c=16", "concurrent")):
+        r = results[key]
+        for stat in ("p50", "p99"):
             add(
-                f"{label} {stat} (ms)",
-                stream["emulator"][part][stat],
-                stream["gateway"][part][stat],
+                f"latency {stat}, {level} (ms)",
+                r["emulator"][stat],
+                r["floor"][stat],
+                r["gateway"][stat],
+                TARGETS["latency"],
             )
-    rate = results["throughput"]
-    direct_rps, gateway_rps = rate["emulator"]["rps"], rate["gateway"]["rps"]
-    # For a rate, the added cost is the extra wall time per request at that concurrency.
-    add("throughput (req/s)", direct_rps, gateway_rps, 1000 / gateway_rps - 1000 / direct_rps)
-    return out
+    s = results["stream"]
+    for stat, label, target in (
+        ("first_token_p50", "time to first token p50 (ms)", TARGETS["first token"]),
+        ("per_chunk_us", "time per streamed chunk (µs)", TARGETS["per chunk"]),
+    ):
+        add(label, s["emulator"][stat], s["floor"][stat], s["gateway"][stat], target)
+    # For a rate, what is added is the extra wall time per request at that concurrency.
+    c = results["concurrent"]
+    add(
+        "wall time per request at c=16 (ms)",
+        *(1000 / c[name]["rps"] for name in ("emulator", "floor", "gateway")),
+        None,
+    )
+    return rows
 
 
 def print_report(report: dict[str, Any]) -> None:
-    machine, config = report["machine"], report["config"]
+    machine, config, results = report["machine"], report["config"], report["results"]
     print(
         f"\n{report['date']}  Python {machine['python']}  {machine['cpus']} CPUs  "
-        f"{machine['platform']}"
+        f"{machine['platform']}\nmodel {config['model']}; c=1 n={config['requests']} each, "
+        f"streams n={config['stream_requests']} each ({STREAM_TOKENS} tokens), "
+        f"c={config['concurrency']}: {config['rounds']} rounds x {config['round_requests']} each"
     )
-    print(
-        f"model {config['model']}; chat n={report['results']['chat_ms']['gateway']['n']}, "
-        f"stream n={report['results']['stream']['gateway']['total_ms']['n']} "
-        f"({STREAM_TOKENS} tokens), throughput {config['throughput_requests']} requests at "
-        f"concurrency {config['concurrency']}"
+    header = (
+        f"{'measure':<36}{'emulator':>10}{'floor +ms':>11}{'gateway +ms':>13}"
+        f"{'ratio':>8}{'target':>8}"
     )
-    header = f"{'measure':<34}{'emulator':>11}{'gateway':>11}{'ratio':>8}{'added ms':>11}"
     print("\n" + header + "\n" + "-" * len(header))
     for row in report["table"]:
+        ratio = "—" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        target = "" if row["target"] is None else f"≤{row['target']:g}"
+        mark = {True: " ok", False: " MISSED", None: ""}[row["met"]]
         print(
-            f"{row['measure']:<34}{row['emulator']:>11.2f}{row['gateway']:>11.2f}"
-            f"{row['ratio']:>8.2f}{row['added_ms']:>11.2f}"
+            f"{row['measure']:<36}{row['emulator']:>10.2f}{row['floor_added']:>11.2f}"
+            f"{row['gateway_added']:>13.2f}{ratio:>8}{target:>8}{mark}"
         )
-    rate = report["results"]["throughput"]
+    print("\nCPU ms per request, whole process (less noisy than latency):")
+    for phase, ms in results["cpu_ms_per_request"].items():
+        print(
+            f"  {phase:<16} floor {ms['floor']:6.3f}  gateway {ms['gateway']:6.3f}  "
+            f"ratio {ms['gateway'] / ms['floor']:.2f}"
+        )
+    rps = {name: results["concurrent"][name]["rps"] for name in ("emulator", "floor", "gateway")}
     print(
-        f"\nthroughput requests done: emulator {rate['emulator']['n']}, "
-        f"gateway {rate['gateway']['n']} (added ms = extra wall time per request)"
+        f"req/s at c={config['concurrency']}: emulator {rps['emulator']:.0f}, "
+        f"floor {rps['floor']:.0f} ({rps['floor'] / rps['emulator']:.2f} of it), "
+        f"gateway {rps['gateway']:.0f} ({rps['gateway'] / rps['emulator']:.2f} of it)"
     )
-    memory = report["gateway_memory_kib"]
+    memory = report["memory_kib"]
     print(
-        f"gateway RSS: {memory['idle']['VmRSS'] / 1024:.1f} MiB idle, "
-        f"{memory['after']['VmRSS'] / 1024:.1f} MiB after the run, "
-        f"peak {memory['after']['VmHWM'] / 1024:.1f} MiB\n"
+        f"peak RSS: gateway {memory['gateway']['VmHWM'] / 1024:.1f} MiB, "
+        f"floor {memory['floor']['VmHWM'] / 1024:.1f} MiB"
+    )
+    cold = report["cold_start"]
+    print(
+        f"\ncold start, best of {cold['runs']} (s): import gateway.app {cold['import_s']:.3f}; "
+        f"run.sh to first /health {cold['env']['health_s']:.3f}, to first chat "
+        f"{cold['env']['chat_s']:.3f}; with secrets via the extension: /health "
+        f"{cold['aws']['health_s']:.3f}, chat {cold['aws']['chat_s']:.3f}"
+    )
+    size = report["sizes"]
+    print(
+        f"sizes, unzipped: function package {size['function_package'] / 2**20:.2f} MiB, "
+        f"dependency layer {size['layer'] / 2**20:.1f} MiB ({size['layer_source']})\n"
     )
 
 
@@ -337,15 +585,14 @@ def print_report(report: dict[str, Any]) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=200, help="sequential chat requests")
-    parser.add_argument("--stream-requests", type=int, default=100, help="streamed answers")
-    parser.add_argument("--concurrency", type=int, default=8, help="throughput workers")
+    parser.add_argument("--requests", type=int, default=300, help="c=1 chats per target")
+    parser.add_argument("--stream-requests", type=int, default=60, help="streams per target")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent workers")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved concurrent rounds")
     parser.add_argument(
-        "--throughput-requests", type=int, default=1000, help="requests per throughput run"
+        "--round-requests", type=int, default=200, help="requests per target per round"
     )
-    parser.add_argument(
-        "--max-seconds", type=float, default=60.0, help="time cap for all measures together"
-    )
+    parser.add_argument("--cold-runs", type=int, default=5, help="cold starts per variant")
     parser.add_argument("--output", type=Path, default=ROOT / "artifacts" / "bench.json")
     return parser.parse_args(argv)
 
@@ -354,52 +601,77 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     logs = args.output.parent
-    emulator_port, gateway_port = free_port(), free_port()
-    emulator_url, gateway_url = f"http://{HOST}:{emulator_port}", f"http://{HOST}:{gateway_port}"
+    for log in logs.glob("bench-*.log"):
+        log.unlink()
+    emulator_port, floor_port, gateway_port = free_port(), free_port(), free_port()
+    emulator_url = f"http://{HOST}:{emulator_port}"
     key = "sk-bench-" + secrets.token_urlsafe(16)
     pythonpath = os.pathsep.join([str(ROOT / "functions" / "gateway"), str(ROOT)])
     env = os.environ | {"PYTHONPATH": pythonpath, "EMULATOR_TOKEN": ""}
+    for name in ("API_KEYS_SECRET_ARN", "CLOUDFLARE_SECRET_ARN"):
+        env.pop(name, None)
+    upstream = emulator_url + EMULATOR_BASE
     gateway_env = env | {
         "WORKER_API_KEY": key,
         "CLOUDFLARE_ACCOUNT_ID": "emulator",
         "CLOUDFLARE_API_TOKEN": "emulator",
-        "WORKERS_AI_BASE_URL": emulator_url + EMULATOR_BASE,
+        "WORKERS_AI_BASE_URL": upstream,
         "DEFAULT_MODEL": MODEL,
     }
-    for name in ("API_KEYS_SECRET_ARN", "CLOUDFLARE_SECRET_ARN"):
-        gateway_env.pop(name, None)
+    floor_env = env | {"FLOOR_UPSTREAM": upstream, "FLOOR_UPSTREAM_TOKEN": "emulator"}
     # split-bytes 0: one write per SSE event, so the emulator's own framing does not dominate.
-    emulator_argv = ["-m", "emulator", "--host", HOST, "--port", str(emulator_port)]
-    emulator_argv += ["--split-bytes", "0"]
-    gateway_argv = ["-m", "uvicorn", "--factory", "gateway.app:create_app", "--host", HOST]
-    gateway_argv += ["--port", str(gateway_port), "--no-access-log", "--log-level", "warning"]
+    emulator_argv = [sys.executable, "-m", "emulator", "--host", HOST]
+    emulator_argv += ["--port", str(emulator_port), "--split-bytes", "0"]
+    floor_argv = [sys.executable, "-m", "uvicorn", "benchmarks.floor:app", "--host", HOST]
+    floor_argv += ["--port", str(floor_port), "--loop", "uvloop", "--http", "httptools"]
+    floor_argv += ["--no-access-log", "--log-level", "warning"]
 
+    started = time.perf_counter()
     with (
-        serve(
-            "emulator", emulator_argv, env, f"{emulator_url}/_emulator/faults",
-            logs / "bench-emulator.log",
-        ),
-        serve(
-            "gateway", gateway_argv, gateway_env, f"{gateway_url}/health",
-            logs / "bench-gateway.log",
-        ) as gateway_process,
+        serve("emulator", emulator_argv, env, emulator_port, "/_emulator/faults",
+              logs / "bench-emulator.log"),
+        serve("floor", floor_argv, floor_env, floor_port, "/health", logs / "bench-floor.log")
+        as floor_process,
+        serve("gateway", ["/bin/sh", str(RUN_SH)], run_sh_env(gateway_env, gateway_port),
+              gateway_port, "/health", logs / "bench-gateway.log") as gateway_process,
     ):  # fmt: skip
-        idle = memory_kib(gateway_process.pid)
-        direct = Target(
-            "emulator",
-            f"{emulator_url}{EMULATOR_BASE}/run/{MODEL}",
-            {"authorization": "Bearer emulator"},
-            native=True,
-        )
-        gateway = Target(
-            "gateway",
-            f"{gateway_url}/v1/chat/completions",
-            {"authorization": f"Bearer {key}"},
-            native=False,
-        )
-        started = time.perf_counter()
-        results = asyncio.run(measure(direct, gateway, emulator_url, args))
-        after = memory_kib(gateway_process.pid)
+        targets = [
+            Target(
+                "emulator",
+                f"{upstream}/run/{MODEL}",
+                {"authorization": "Bearer emulator"},
+                native=True,
+            ),
+            Target("floor", f"http://{HOST}:{floor_port}/v1/chat/completions", {}, native=False),
+            Target(
+                "gateway",
+                f"http://{HOST}:{gateway_port}/v1/chat/completions",
+                {"authorization": f"Bearer {key}"},
+                native=False,
+            ),
+        ]
+        pids = {"floor": floor_process.pid, "gateway": gateway_process.pid}
+        results = asyncio.run(measure(targets, pids, emulator_url, args))
+        memory = {
+            "gateway": memory_kib(gateway_process.pid),
+            "floor": memory_kib(floor_process.pid),
+        }
+        with SecretsExtensionServer() as extension:
+            keys_arn = extension.put_secret("gateway/api-keys", json.dumps({"key": key}))
+            cloudflare_arn = extension.put_secret(
+                "gateway/cloudflare",
+                json.dumps({"account_id": "emulator", "api_token": "emulator"}),
+            )
+            aws_env = (
+                gateway_env
+                | extension.environment()
+                | {
+                    "API_KEYS_SECRET_ARN": keys_arn,
+                    "CLOUDFLARE_SECRET_ARN": cloudflare_arn,
+                    "WORKERS_AI_BASE_URL": emulator_url + "/client/v4/accounts/{account_id}/ai",
+                }
+            )
+            cold = cold_start(gateway_env, aws_env, key, args.cold_runs, logs / "bench-cold.log")
 
     report = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -415,18 +687,20 @@ def main(argv: list[str] | None = None) -> None:
             "stream_max_tokens": STREAM_TOKENS,
             "chat_max_tokens": CHAT_TOKENS,
             "concurrency": args.concurrency,
-            "throughput_requests": args.throughput_requests,
-            "max_seconds": args.max_seconds,
+            "rounds": args.rounds,
+            "round_requests": args.round_requests,
             "emulator_split_bytes": 0,
             "wall_seconds": round(time.perf_counter() - started, 2),
         },
         "results": results,
         "table": table(results),
-        "gateway_memory_kib": {"idle": idle, "after": after},
+        "memory_kib": memory,
+        "cold_start": cold,
+        "sizes": sizes(),
     }
     print_report(report)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    print(f"wrote {args.output} in {report['config']['wall_seconds']:.0f} s")
 
 
 if __name__ == "__main__":
