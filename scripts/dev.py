@@ -71,7 +71,14 @@ def main() -> None:
         ]
     )
     try:
-        uvicorn.run("gateway.app:create_app", factory=True, host=host, port=port)
+        uvicorn.run(
+            "gateway.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            loop="uvloop",
+            http="httptools",
+        )
     finally:
         if emulator:
             emulator.terminate()

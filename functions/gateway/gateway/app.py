@@ -1,11 +1,10 @@
-"""`create_app()`: wiring only — routers, middleware, and the lifespan with the one httpx client."""
+"""`create_app()`: wiring only — routers, middleware, and the lifespan with the one HTTP client."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import APIRouter, Depends, FastAPI
 
 from gateway import __version__
@@ -20,6 +19,7 @@ from gateway.limits import BodySizeLimit
 from gateway.observability import RequestContextMiddleware, logger
 from gateway.routes import chat, completions, embeddings, health, models, static
 from gateway.services import Services
+from gateway.transport import new_client
 from gateway.upstream import WorkersAI
 
 CATALOGUE_TIMEOUT = 3.0  # seconds: /v1/models never waits long for Cloudflare's catalogue
@@ -35,9 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        async with httpx.AsyncClient(limits=limits) as http:
-            credentials = Credentials(settings)
+        async with new_client() as http:
+            credentials = Credentials(settings, http)
             upstream = WorkersAI(http, settings, credentials)
             app.state.services = Services(
                 settings=settings,
@@ -78,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=list(settings.cors_origins),
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["x-gateway-model", "x-request-id", "retry-after"],
+        expose_headers=["x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after"],
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.errors import GatewayError
-from gateway.services import services
+from gateway.services import Services, services
 
 
 def key_matches(presented: str, keys: tuple[str, ...]) -> bool:
@@ -24,7 +24,8 @@ bearer = HTTPBearer(auto_error=False, description="The gateway API key.")
 
 
 async def require_api_key(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+    svc: Services = Depends(services),
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> None:
     presented = credentials.credentials.strip() if credentials else ""
     if not presented:
@@ -34,6 +35,6 @@ async def require_api_key(
             "'Authorization: Bearer YOUR_KEY'.",
             code="missing_api_key",
         )
-    keys = await services(request).credentials.client_keys()
+    keys = await svc.credentials.client_keys()
     if not key_matches(presented, keys):
         raise GatewayError(401, "Incorrect API key provided.", code="invalid_api_key")

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     cooldown_failures: int = Field(default=3, ge=1)
     cooldown_seconds: float = Field(default=30.0, ge=0)
     secrets_max_age: int = Field(default=300, ge=0)
+    # The Parameters and Secrets Lambda Extension's own setting (its port on localhost).
+    parameters_secrets_extension_http_port: int = Field(default=2773, gt=0, lt=65536)
     catalogue_ttl: float = Field(default=3600.0, ge=0)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)

@@ -1,18 +1,21 @@
 """Client API keys and Cloudflare credentials, from the environment or Secrets Manager.
 
-One loader hides which: when a `*_SECRET_ARN` is set the secret wins and is read through
-Powertools parameters, cached for `secrets_max_age` seconds, so a rotated value takes effect
-without a redeploy.
+One loader hides which: when a `*_SECRET_ARN` is set the secret wins. It is read through the AWS
+Parameters and Secrets Lambda Extension, which serves cached secrets on localhost, so boto3
+never loads into this process; we keep it `secrets_max_age` seconds too, so a rotated value
+takes effect without a redeploy. Protocol:
+https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
+import httpx
 
 from gateway.config import Settings, split_list
 from gateway.errors import GatewayError
@@ -47,23 +50,44 @@ def parse_keys(secret: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+EXTENSION_TIMEOUT = httpx.Timeout(5.0, connect=1.0)  # seconds; the extension is on localhost
+
+
 class Credentials:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         self.settings = settings
+        self.http = http
+        self._cache: dict[str, tuple[float, str]] = {}  # ARN -> (expiry, SecretString)
 
     async def _secret(self, arn: str) -> str:
+        """The secret's `SecretString`, cached `secrets_max_age` seconds.
+
+        Raises GatewayError 503 (`secret_unavailable`) when the extension cannot give it.
+        """
+        cached = self._cache.get(arn)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        port = self.settings.parameters_secrets_extension_http_port
         try:
-            value = await asyncio.to_thread(
-                parameters.get_secret, arn, max_age=self.settings.secrets_max_age
+            response = await self.http.get(
+                f"http://localhost:{port}/secretsmanager/get",
+                params={"secretId": arn},
+                headers={"x-aws-parameters-secrets-token": os.environ.get("AWS_SESSION_TOKEN", "")},
+                timeout=EXTENSION_TIMEOUT,
             )
-        except Exception as exc:
+            response.raise_for_status()
+            value = response.json()["SecretString"]
+            if not isinstance(value, str):
+                raise TypeError("SecretString is not a string")
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             logger.error("cannot read secret", extra={"secret": arn, **describe_exception(exc)})
             raise GatewayError(
                 503,
                 "The gateway cannot read its configuration secret right now. Try again shortly.",
                 code="secret_unavailable",
             ) from None
-        return value if isinstance(value, str) else value.decode()
+        self._cache[arn] = (time.monotonic() + self.settings.secrets_max_age, value)
+        return value
 
     async def client_keys(self) -> tuple[str, ...]:
         if self.settings.api_keys_secret_arn:

@@ -3,6 +3,11 @@
 Under the Lambda Web Adapter every request carries `x-amzn-lambda-context`, a JSON copy of the
 Lambda context: its `request_id` is the correlation id and its `deadline` bounds our own.
 Locally a fresh id is generated.
+
+The gateway's own cost is measured per request: `x-gateway-overhead-ms` on every response and
+the `Overhead` metric are the time spent minus the time waited on outbound calls (Workers AI,
+secrets, images; counted by `gateway.transport`). The header can only cover the time until the
+response head is sent; the metric covers the whole request, a stream's body included.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 import os
 import time
 import uuid
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,12 +39,18 @@ class RequestContext:
     request_id: str
     deadline: float | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    upstream_seconds: float = 0.0
+    """Time spent waiting on outbound HTTP calls so far."""
     metrics: EphemeralMetrics = field(
         default_factory=lambda: EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
     )
 
     def count(self, name: str, value: float = 1, unit: str = MetricUnit.Count) -> None:
         self.metrics.add_metric(name=name, unit=unit, value=value)
+
+
+current_request: ContextVar[RequestContext | None] = ContextVar("current_request", default=None)
+"""The request being served in this task (and the tasks it starts), for `gateway.transport`."""
 
 
 def upstream_error_metric(code: str) -> None:
@@ -73,8 +85,14 @@ def _lambda_context(headers: dict[bytes, bytes]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def overhead_ms(started: float, ctx: RequestContext) -> float:
+    """Milliseconds since `started` (a perf_counter reading) not spent waiting upstream."""
+    return max(0.0, (time.perf_counter() - started - ctx.upstream_seconds) * 1000)
+
+
 class RequestContextMiddleware:
-    """Outermost middleware: correlation id, one log line and one EMF flush per request.
+    """Outermost middleware: correlation id, overhead header, one log line and one EMF flush
+    per request.
 
     It is also the last line of defence: an exception that escaped everything else becomes a
     500 in OpenAI's envelope (or ends a started response), logged without its traceback.
@@ -106,10 +124,13 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
+                overhead = overhead_ms(started, ctx)
+                headers.append((b"x-gateway-overhead-ms", f"{overhead:.2f}".encode()))
                 message = {**message, "headers": headers}
             await send(message)
 
         logger.thread_safe_append_keys(correlation_id=request_id)
+        token = current_request.set(ctx)
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
@@ -121,8 +142,11 @@ class RequestContextMiddleware:
                 await error_response(error)(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
+            overhead = overhead_ms(started, ctx)
+            current_request.reset(token)
             ctx.count("Requests")
             ctx.count("Latency", elapsed_ms, MetricUnit.Milliseconds)
+            ctx.count("Overhead", overhead, MetricUnit.Milliseconds)
             if status >= 500:
                 ctx.count("ServerErrors")
             elif status >= 400:
@@ -134,6 +158,7 @@ class RequestContextMiddleware:
                     "path": scope["path"],
                     "status": status,
                     "duration_ms": round(elapsed_ms, 1),
+                    "overhead_ms": round(overhead, 2),
                     **ctx.fields,
                 },
             )

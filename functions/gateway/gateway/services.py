@@ -26,9 +26,11 @@ class Services:
     catalogue: UpstreamCatalogue
 
 
-def services(request: Request) -> Services:
+# Both are `async def` so FastAPI calls them inline: a plain `def` dependency would cost a
+# thread-pool hop on every request.
+async def services(request: Request) -> Services:
     return request.app.state.services
 
 
-def request_context(request: Request) -> RequestContext:
+async def request_context(request: Request) -> RequestContext:
     return request.state.ctx
