@@ -1,20 +1,22 @@
 """The bearer-key check, public routes, CORS, and keys and Cloudflare credentials read from
-Secrets Manager (moto)."""
+Secrets Manager through the Parameters and Secrets Lambda Extension (a fake one on loopback)."""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import httpx
 import openai
 import pytest
-from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
 from helpers import KEYS, GatewayServer, assert_error, gateway_settings, sdk
-from moto import mock_aws
 
+from emulator.secrets_extension import SecretsExtensionServer
 from emulator.testing import EmulatorServer
 
 CHAT = {"model": "gpt-4", "messages": [{"role": "user", "content": "hi"}]}
@@ -191,16 +193,13 @@ def test_refused_preflight_uses_the_envelope(cors_gateway, emulator, openai_sche
 
 
 @pytest.fixture
-def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A moto Secrets Manager, and a fresh Powertools provider (its client and cache) for it."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delitem(DEFAULT_PROVIDERS, "secrets", raising=False)
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name="us-east-1")
-    DEFAULT_PROVIDERS.pop("secrets", None)
+def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsExtensionServer]:
+    """The extension (fake) on loopback, and the environment Lambda gives a function using it:
+    its port and the session token it checks."""
+    with SecretsExtensionServer() as extension:
+        for name, value in extension.environment().items():
+            monkeypatch.setenv(name, value)
+        yield extension
 
 
 def models_status(server: GatewayServer, key: str) -> int:
@@ -208,9 +207,7 @@ def models_status(server: GatewayServer, key: str) -> int:
 
 
 def test_client_keys_from_secrets_manager_and_rotation(secretsmanager, emulator_server, emulator):
-    arn = secretsmanager.create_secret(
-        Name="gateway/keys", SecretString=json.dumps({"key": "sk-from-secret"})
-    )["ARN"]
+    arn = secretsmanager.put_secret("gateway/keys", json.dumps({"key": "sk-from-secret"}))
     # The environment keys stay set: the secret must win over them.
     settings = gateway_settings(emulator_server, api_keys_secret_arn=arn, secrets_max_age=0)
     with GatewayServer(settings) as server:
@@ -219,14 +216,13 @@ def test_client_keys_from_secrets_manager_and_rotation(secretsmanager, emulator_
         for key in KEYS:
             assert models_status(server, key) == 401
 
-        secretsmanager.put_secret_value(
-            SecretId=arn,
-            SecretString=json.dumps({"key": "sk-new", "previous_key": "sk-from-secret"}),
+        secretsmanager.put_secret(
+            "gateway/keys", json.dumps({"key": "sk-new", "previous_key": "sk-from-secret"})
         )
         assert models_status(server, "sk-new") == 200
         assert models_status(server, "sk-from-secret") == 200
 
-        secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps({"key": "sk-new"}))
+        secretsmanager.put_secret("gateway/keys", json.dumps({"key": "sk-new"}))
         assert models_status(server, "sk-new") == 200
         assert models_status(server, "sk-from-secret") == 401
 
@@ -239,7 +235,7 @@ def test_client_keys_from_secrets_manager_and_rotation(secretsmanager, emulator_
     "secret", ['["sk-one", "sk-two"]', "sk-one, sk-two", '{"keys": ["sk-one", "sk-two"]}']
 )
 def test_client_key_secret_forms(secretsmanager, emulator_server, emulator, secret):
-    arn = secretsmanager.create_secret(Name="gateway/keys", SecretString=secret)["ARN"]
+    arn = secretsmanager.put_secret("gateway/keys", secret)
     settings = gateway_settings(emulator_server, api_keys_secret_arn=arn, worker_api_key=None)
     with GatewayServer(settings) as server:
         assert models_status(server, "sk-one") == 200
@@ -263,7 +259,7 @@ def cloudflare_gateway(upstream: EmulatorServer, arn: str) -> GatewayServer:
 
 def test_cloudflare_credentials_from_secrets_manager(secretsmanager, openai_schemas):
     secret = {"account_id": "acct-from-secret", "api_token": "cf-token-from-secret"}
-    arn = secretsmanager.create_secret(Name="gateway/cf", SecretString=json.dumps(secret))["ARN"]
+    arn = secretsmanager.put_secret("gateway/cf", json.dumps(secret))
     with (
         EmulatorServer(token="cf-token-from-secret") as upstream,
         cloudflare_gateway(upstream, arn) as server,
@@ -275,7 +271,7 @@ def test_cloudflare_credentials_from_secrets_manager(secretsmanager, openai_sche
         assert all("/accounts/acct-from-secret/ai/" in path for path in paths)
 
         wrong = secret | {"api_token": "cf-wrong-token"}
-        secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps(wrong))
+        secretsmanager.put_secret("gateway/cf", json.dumps(wrong))
         response = call(
             server, "POST", "/v1/chat/completions", CHAT, authorization=f"Bearer {KEYS[0]}"
         )
@@ -285,7 +281,7 @@ def test_cloudflare_credentials_from_secrets_manager(secretsmanager, openai_sche
 
 
 def test_malformed_cloudflare_secret_is_a_503(secretsmanager, openai_schemas):
-    arn = secretsmanager.create_secret(Name="gateway/cf", SecretString='{"api_token": "x"}')["ARN"]
+    arn = secretsmanager.put_secret("gateway/cf", '{"api_token": "x"}')
     with EmulatorServer() as upstream, cloudflare_gateway(upstream, arn) as server:
         response = call(
             server, "POST", "/v1/chat/completions", CHAT, authorization=f"Bearer {KEYS[0]}"
@@ -294,16 +290,57 @@ def test_malformed_cloudflare_secret_is_a_503(secretsmanager, openai_schemas):
         assert upstream.requests() == []
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.mark.parametrize("setting", ["api_keys_secret_arn", "cloudflare_secret_arn"])
+@pytest.mark.parametrize("fault", ["missing secret", "wrong session token", "no extension"])
 def test_unreadable_secret_is_a_503(
-    secretsmanager, emulator_server, emulator, openai_schemas, setting
+    secretsmanager, emulator_server, emulator, openai_schemas, monkeypatch, setting, fault
 ):
-    settings = gateway_settings(emulator_server, **{setting: MISSING_ARN})
+    arn = secretsmanager.put_secret("gateway/any", json.dumps({"key": KEYS[0]}))
+    if fault == "missing secret":
+        arn = MISSING_ARN
+    elif fault == "wrong session token":
+        monkeypatch.setenv("AWS_SESSION_TOKEN", "another-session")
+    else:
+        monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(free_port()))
+    settings = gateway_settings(emulator_server, **{setting: arn})
     with GatewayServer(settings) as server:
         response = call(
             server, "POST", "/v1/chat/completions", CHAT, authorization=f"Bearer {KEYS[0]}"
         )
     assert_error(response, 503, openai_schemas, type="api_error", code="secret_unavailable")
-    assert MISSING_ARN not in response.text
+    assert arn not in response.text
     assert "ResourceNotFound" not in response.text
     assert emulator.requests() == []
+
+
+def test_secrets_are_cached_for_secrets_max_age(secretsmanager, emulator_server, emulator):
+    arn = secretsmanager.put_secret("gateway/keys", json.dumps({"key": "sk-cached"}))
+    settings = gateway_settings(emulator_server, api_keys_secret_arn=arn, secrets_max_age=300)
+    with GatewayServer(settings) as server:
+        assert models_status(server, "sk-cached") == 200
+        reads = secretsmanager.requests
+        secretsmanager.put_secret("gateway/keys", json.dumps({"key": "sk-rotated"}))
+        assert models_status(server, "sk-cached") == 200
+        assert models_status(server, "sk-rotated") == 401
+        assert secretsmanager.requests == reads
+
+
+def test_the_gateway_process_never_loads_boto3():
+    """Start-up and the AWS path read secrets over localhost: boto3 (0.4 s of imports) stays out.
+    (Powertools probes the bare `botocore` package for its user agent; none of it is loaded.)"""
+    code = (
+        "import sys; from gateway.app import create_app; create_app(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('boto3', 'botocore.'))))"
+    )
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

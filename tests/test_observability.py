@@ -176,3 +176,70 @@ def test_upstream_failure_metric_has_the_code(client, emulator):
     assert ["code", "service"] in [sorted(d) for d in directive["Dimensions"]]
     assert failure["code"] == str(STATUS_CODES.get(500, GENERIC_CODE))
     assert failure["UpstreamErrors"] == [1.0]
+
+
+# --- the gateway's own overhead ----------------------------------------------------------------
+
+
+def overhead(response: httpx.Response, elapsed_ms: float) -> float:
+    """The response's x-gateway-overhead-ms: a plain non-negative number of milliseconds, no
+    more than the whole exchange took as seen by the client."""
+    value = response.headers["x-gateway-overhead-ms"]
+    assert value.replace(".", "", 1).isdigit(), value
+    assert 0 <= float(value) <= elapsed_ms
+    return float(value)
+
+
+def timed(method: str, url: str, **kwargs: Any) -> tuple[httpx.Response, float]:
+    started = time.perf_counter()
+    response = httpx.request(method, url, timeout=30, **kwargs)
+    return response, (time.perf_counter() - started) * 1000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("GET", "/health", {}, 200),
+        ("GET", "/v1/models", {"headers": AUTH}, 200),
+        ("GET", "/v1/models", {}, 401),
+        ("GET", "/v1/nope", {"headers": AUTH}, 404),
+        ("POST", "/v1/chat/completions", {"headers": AUTH, "json": CHAT}, 200),
+        ("POST", "/v1/chat/completions", {"headers": AUTH, "json": CHAT | {"stream": True}}, 200),
+        ("POST", "/v1/chat/completions", {"headers": AUTH, "json": {"model": "gpt-4"}}, 400),
+        ("POST", "/v1/chat/completions", {"headers": AUTH, "content": b"x" * (7 << 20)}, 413),
+        (
+            "OPTIONS",
+            "/v1/models",
+            {"headers": {"origin": "https://x.example", "access-control-request-method": "GET"}},
+            200,
+        ),
+    ],
+)
+def test_every_response_carries_the_gateway_overhead(
+    gateway, emulator, method, path, kwargs, status
+):
+    response, elapsed_ms = timed(method, f"{gateway.url}{path}", **kwargs)
+    assert response.status_code == status, response.text
+    overhead(response, elapsed_ms)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_overhead_leaves_out_the_time_waiting_upstream(gateway, emulator, stream):
+    """With the upstream held back 300 ms, that wait is not the gateway's: the header and the
+    metric are at most the total minus 300 ms."""
+    emulator.add_fault(model=PRIMARY, delay_ms=300)
+    with gateway_output() as output:
+        response, elapsed_ms = timed(
+            "POST",
+            f"{gateway.url}/v1/chat/completions",
+            json=CHAT | {"stream": stream},
+            headers=AUTH | lambda_context(f"overhead-{stream}"),
+        )
+        assert response.status_code == 200, response.text
+        line, record = output.request(f"overhead-{stream}")
+    assert overhead(response, elapsed_ms) <= elapsed_ms - 300
+    assert_emf(record)
+    assert metric_names(record)["Overhead"] == "Milliseconds"
+    ((metric,), (latency,)) = record["Overhead"], record["Latency"]
+    assert 0 <= metric <= latency - 300
+    assert line["overhead_ms"] == round(metric, 2)
