@@ -142,7 +142,7 @@ class RequestContextMiddleware:
                 await error_response(error)(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            overhead = overhead_ms(started, ctx)
+            overhead = max(0.0, elapsed_ms - ctx.upstream_seconds * 1000)
             current_request.reset(token)
             ctx.count("Requests")
             ctx.count("Latency", elapsed_ms, MetricUnit.Milliseconds)

@@ -10,8 +10,10 @@ and for each piece of its body is added to the current request's `upstream_secon
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
+import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
@@ -34,7 +36,8 @@ class TimedTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
         try:
-            response = await self.transport.handle_async_request(request)
+            with precise_errors():
+                response = await self.transport.handle_async_request(request)
         finally:
             _waited(started)
         response.stream = TimedStream(response.stream)
@@ -54,7 +57,8 @@ class TimedStream(httpx.AsyncByteStream):
         while True:
             started = time.perf_counter()
             try:
-                piece = await anext(pieces)
+                with precise_errors():
+                    piece = await anext(pieces)
             except StopAsyncIteration:
                 return
             finally:
@@ -63,6 +67,29 @@ class TimedStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         await self.stream.aclose()
+
+
+@contextmanager
+def precise_errors() -> Iterator[None]:
+    """Re-map httpx-aiohttp's errors by their aiohttp cause, as httpcore would raise them.
+
+    httpx-aiohttp 0.2 maps every aiohttp `ClientConnectionError` to `ConnectTimeout`, so a
+    connection the server dropped would read as "did not answer in time" (504) instead of a
+    broken connection (502).
+    """
+    try:
+        yield
+    except httpx.TransportError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, aiohttp.ConnectionTimeoutError):
+            raise httpx.ConnectTimeout(str(cause)) from cause
+        if isinstance(cause, aiohttp.ServerTimeoutError):
+            raise httpx.ReadTimeout(str(cause)) from cause
+        if isinstance(cause, aiohttp.ClientConnectorError):
+            raise httpx.ConnectError(str(cause)) from cause
+        if isinstance(cause, aiohttp.ClientConnectionError):
+            raise httpx.ReadError(str(cause)) from cause
+        raise
 
 
 def _waited(started: float) -> None:
