@@ -1,8 +1,8 @@
 """The function as `sam build` packs it, started the way the Lambda Web Adapter starts it.
 
-run.sh is run with the Lambda runtime's Python (3.13), the dependency layer on /opt/python's
-place and boto3 where the runtime keeps it; the test then talks to it as the adapter would,
-with the `x-amzn-lambda-context` header the adapter adds to every request.
+run.sh is run with the Lambda runtime's Python (3.13) and the dependency layer on /opt/python's
+place, and nothing else (no boto3: the gateway never needs it); the test then talks to it as the
+adapter would, with the `x-amzn-lambda-context` header the adapter adds to every request.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
@@ -58,27 +57,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
-
-
-def fake_runtime_dir(where: Path) -> Path:
-    """What /var/runtime gives the function: boto3 and what it needs (all pure Python)."""
-    site = Path(boto3.__file__).resolve().parents[1]
-    for name in RUNTIME_PACKAGES:
-        for source in (site / name, site / f"{name}.py"):
-            if source.exists():
-                (where / source.name).symlink_to(source)
-    return where
-
-
 @pytest.fixture(scope="module")
-def bundle(emulator_server, tmp_path_factory) -> Iterator[str]:
+def bundle(emulator_server) -> Iterator[str]:
     port = free_port()
-    runtime_dir = fake_runtime_dir(tmp_path_factory.mktemp("var-runtime"))
     env = {
         "PATH": f"{Path(PYTHON).parent}:{os.environ['PATH']}",
         "PYTHONPATH": str(LAYER),
-        "LAMBDA_RUNTIME_DIR": str(runtime_dir),
         "AWS_LWA_PORT": str(port),
         "WORKER_API_KEY": "sk-bundle",
         "CLOUDFLARE_ACCOUNT_ID": "emulator",

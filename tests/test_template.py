@@ -88,6 +88,19 @@ def test_web_adapter_layer_version_is_a_parameter_and_arm64_is_the_default(cfn):
     assert x86.endswith(":753240598075:layer:LambdaAdapterLayerX86:${LambdaWebAdapterLayerVersion}")
 
 
+def test_secrets_extension_layer_is_a_parameter_and_the_secrets_are_readable(cfn):
+    """The gateway reads its secrets through the Parameters and Secrets Lambda Extension (no
+    boto3 in its process): the layer is a parameter, and the role may read both secrets."""
+    param = cfn["Parameters"]["SecretsExtensionLayerArn"]
+    assert ":layer:AWS-Parameters-and-Secrets-Lambda-Extension" in param["Default"]
+    function = gateway(cfn)
+    assert {"Ref": "SecretsExtensionLayerArn"} in function["Layers"]
+    env = function["Environment"]["Variables"]
+    assert {"API_KEYS_SECRET_ARN", "CLOUDFLARE_SECRET_ARN"} <= set(env)
+    policies = json.dumps(cfn["Resources"]["GatewayFunctionRole"]["Properties"]["Policies"])
+    assert "secretsmanager:GetSecretValue" in policies
+
+
 def test_function_url_streams_without_iam_auth_and_without_its_own_cors(cfn):
     _, url = only(cfn, "AWS::Lambda::Url")
     assert url["AuthType"] == "NONE"
