@@ -34,6 +34,9 @@ class TimedTransport(httpx.AsyncBaseTransport):
         self.transport = transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # httpx works the headers' encoding out anew on every access, and aiohttp reads the
+        # headers dozens of times per request: settle it once (the same value).
+        request.headers.encoding = request.headers.encoding
         started = time.perf_counter()
         try:
             with precise_errors():
