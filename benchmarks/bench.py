@@ -345,6 +345,12 @@ async def measure(
             targets, client, args.round_requests, args.rounds, args.concurrency
         )
         per_request("concurrent chat", before, args.round_requests * args.rounds)
+        # What the server stack costs with (almost) no work: the framework's share of the above.
+        before = cpu_now()
+        for _ in range(args.requests):
+            for target in targets[1:]:
+                await client.get(target.url.replace("/v1/chat/completions", "/health"))
+        per_request("GET /health", before, args.requests)
     return {
         "c1": c1,
         "stream": stream,
