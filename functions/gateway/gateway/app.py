@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 
 from gateway import __version__
 from gateway.auth import require_api_key
@@ -63,10 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)])
+    # Each /v1 router is included directly (not through a /v1 router of its own): one level of
+    # route matching less on every request.
     for router in (chat.router, completions.router, models.router, embeddings.router):
-        v1.include_router(router)
-    app.include_router(v1)
+        app.include_router(router, prefix="/v1", dependencies=[Depends(require_api_key)])
     app.include_router(health.router)
     app.include_router(static.router)
     install_handlers(app)
