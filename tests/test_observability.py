@@ -243,3 +243,22 @@ def test_overhead_leaves_out_the_time_waiting_upstream(gateway, emulator, stream
     ((metric,), (latency,)) = record["Overhead"], record["Latency"]
     assert 0 <= metric <= latency - 300
     assert line["overhead_ms"] == round(metric, 2)
+
+
+def test_overhead_metric_leaves_out_waits_between_stream_chunks(gateway, emulator):
+    """Upstream pauses between streamed chunks are waiting too: the whole-request metric leaves
+    out every one of them (the header, sent before the body, cannot)."""
+    emulator.add_fault(model=PRIMARY, chunk_delay_ms=25)
+    with gateway_output() as output:
+        response, _ = timed(
+            "POST",
+            f"{gateway.url}/v1/chat/completions",
+            json=CHAT | {"stream": True, "max_tokens": 12},
+            headers=AUTH | lambda_context("overhead-chunks"),
+        )
+        assert response.status_code == 200, response.text
+        _, record = output.request("overhead-chunks")
+    pauses = response.text.count("data: ") - 4  # role, finish and [DONE] events, the first chunk
+    assert pauses >= 5
+    ((metric,), (latency,)) = record["Overhead"], record["Latency"]
+    assert 0 <= metric <= latency - 25 * pauses
