@@ -85,9 +85,10 @@ def _lambda_context(headers: dict[bytes, bytes]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def overhead_ms(started: float, ctx: RequestContext) -> float:
-    """Milliseconds since `started` (a perf_counter reading) not spent waiting upstream."""
-    return max(0.0, (time.perf_counter() - started - ctx.upstream_seconds) * 1000)
+def overhead_ms(elapsed: float, ctx: RequestContext) -> float:
+    """Milliseconds of `elapsed` (seconds since the request arrived) not spent waiting on
+    outbound calls."""
+    return max(0.0, (elapsed - ctx.upstream_seconds) * 1000)
 
 
 class RequestContextMiddleware:
@@ -124,7 +125,7 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
-                overhead = overhead_ms(started, ctx)
+                overhead = overhead_ms(time.perf_counter() - started, ctx)
                 headers.append((b"x-gateway-overhead-ms", f"{overhead:.2f}".encode()))
                 message = {**message, "headers": headers}
             await send(message)
@@ -141,8 +142,8 @@ class RequestContextMiddleware:
                 )
                 await error_response(error)(scope, receive, send_with_id)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            overhead = max(0.0, elapsed_ms - ctx.upstream_seconds * 1000)
+            elapsed = time.perf_counter() - started
+            elapsed_ms, overhead = elapsed * 1000, overhead_ms(elapsed, ctx)
             current_request.reset(token)
             ctx.count("Requests")
             ctx.count("Latency", elapsed_ms, MetricUnit.Milliseconds)
