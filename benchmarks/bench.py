@@ -129,9 +129,14 @@ def memory_kib(pid: int) -> dict[str, int]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far, from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time a process has run so far, in seconds: the scheduler's nanosecond count from
+    /proc/PID/schedstat (the tick-sampled utime/stime of /proc/PID/stat are too coarse for
+    sub-millisecond requests)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def run_sh_env(env: dict[str, str], port: int) -> dict[str, str]:
