@@ -436,31 +436,35 @@ def cold_start(
     return results
 
 
-def tree_bytes(*paths: Path) -> int:
+def tree_bytes(*paths: Path, bytecode: bool = False) -> int:
+    """Bytes of the files under `paths`; `__pycache__` only counts with `bytecode` (a build
+    ships it, a source tree merely caches it)."""
     total = 0
     for path in paths:
         files = [path] if path.is_file() else path.rglob("*")
         total += sum(
-            f.stat().st_size for f in files if f.is_file() and "__pycache__" not in f.parts
+            f.stat().st_size
+            for f in files
+            if f.is_file() and (bytecode or "__pycache__" not in f.parts)
         )
     return total
 
 
 def sizes() -> dict[str, Any]:
-    """Unzipped sizes in bytes: the function package (what functions/gateway/Makefile copies)
-    and the dependency layer, from `sam build` when it ran, else the installed distributions
-    this interpreter has for functions/gateway/requirements.txt (one architecture)."""
-    package = tree_bytes(ROOT / "functions/gateway/gateway", RUN_SH, ROOT / "static")
-    built = ROOT / ".aws-sam" / "build" / "DependenciesLayer"
-    if built.is_dir():
+    """Unzipped sizes in bytes of the function package and the dependency layer: as `sam build`
+    made them (precompiled bytecode included) when it ran, else the sources functions/gateway's
+    Makefile copies and the installed distributions functions/gateway/requirements.txt pulls
+    in (one architecture)."""
+    build = ROOT / ".aws-sam" / "build"
+    if (build / "DependenciesLayer").is_dir() and (build / "GatewayFunction").is_dir():
         return {
-            "function_package": package,
-            "layer": tree_bytes(built),
+            "function_package": tree_bytes(build / "GatewayFunction", bytecode=True),
+            "layer": tree_bytes(build / "DependenciesLayer", bytecode=True),
             "layer_source": "sam build",
         }
     per_dist = installed_sizes()
     return {
-        "function_package": package,
+        "function_package": tree_bytes(ROOT / "functions/gateway/gateway", RUN_SH, ROOT / "static"),
         "layer": sum(per_dist.values()),
         "layer_source": "installed distributions (one architecture)",
         "layer_by_distribution": per_dist,
