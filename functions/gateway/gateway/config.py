@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     attempt_timeout: float = Field(default=120.0, gt=0)
     request_deadline: float = Field(default=300.0, gt=0)
+    stream_idle_timeout: float = Field(default=30.0, gt=0)
     cooldown_failures: int = Field(default=3, ge=1)
     cooldown_seconds: float = Field(default=30.0, ge=0)
     secrets_max_age: int = Field(default=300, ge=0)

@@ -58,6 +58,12 @@ class Credentials:
         self.settings = settings
         self.http = http
         self._cache: dict[str, tuple[float, str]] = {}  # ARN -> (expiry, SecretString)
+        self._loaded: set[str] = set()
+
+    def loaded_secrets(self) -> frozenset[str]:
+        """Every secret value loaded so far (client keys, Cloudflare token), old ones included,
+        so that text from elsewhere can be redacted before it is answered or logged."""
+        return frozenset(self._loaded)
 
     async def _secret(self, arn: str) -> str:
         """The secret's `SecretString`, cached `secrets_max_age` seconds.
@@ -91,15 +97,18 @@ class Credentials:
 
     async def client_keys(self) -> tuple[str, ...]:
         if self.settings.api_keys_secret_arn:
-            return parse_keys(await self._secret(self.settings.api_keys_secret_arn))
-        return split_list(self.settings.worker_api_key)
+            keys = parse_keys(await self._secret(self.settings.api_keys_secret_arn))
+        else:
+            keys = split_list(self.settings.worker_api_key)
+        self._loaded.update(keys)
+        return keys
 
     async def cloudflare(self) -> CloudflareCredentials:
         if self.settings.cloudflare_secret_arn:
             raw = await self._secret(self.settings.cloudflare_secret_arn)
             try:
                 data = json.loads(raw)
-                return CloudflareCredentials(str(data["account_id"]), str(data["api_token"]))
+                creds = CloudflareCredentials(str(data["account_id"]), str(data["api_token"]))
             except (ValueError, KeyError, TypeError):
                 raise GatewayError(
                     503,
@@ -107,6 +116,9 @@ class Credentials:
                     "api_token.",
                     code="secret_malformed",
                 ) from None
-        return CloudflareCredentials(
-            self.settings.cloudflare_account_id or "", self.settings.cloudflare_api_token or ""
-        )
+        else:
+            creds = CloudflareCredentials(
+                self.settings.cloudflare_account_id or "", self.settings.cloudflare_api_token or ""
+            )
+        self._loaded.add(creds.api_token)
+        return creds

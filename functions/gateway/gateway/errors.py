@@ -1,16 +1,17 @@
-"""OpenAI's error envelope, and the mapping of every failure onto it."""
+"""OpenAI's error envelope, and the mapping of the app's own failures onto it.
+
+Upstream failures are mapped by the table in upstream_errors.py; this module depends on nothing
+else of the gateway's.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-
-if TYPE_CHECKING:
-    from gateway.upstream import UpstreamError
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -139,67 +140,6 @@ def validation_error(exc: RequestValidationError) -> GatewayError:
     where = f"'{param}'" if param else "the request body"
     return GatewayError(
         400, f"Invalid value for {where}: {reason}", param=param, code="invalid_value"
-    )
-
-
-QUOTA_CODES = {3036, 4006}
-AUTH_CODES = {10000}
-
-
-def from_upstream(error: UpstreamError) -> GatewayError:
-    """What the client sees when Workers AI failed (after any fallback)."""
-    detail = error.message
-    if error.status is None:
-        if error.kind == "timeout":
-            return GatewayError(504, "Workers AI did not answer in time.", code="upstream_timeout")
-        return GatewayError(
-            502, f"Workers AI is unreachable: {detail}", code="upstream_unavailable"
-        )
-    status, code = error.status, error.code
-    headers = {"retry-after": error.retry_after} if error.retry_after else None
-    if status == 429 or code == 3040:
-        if code in QUOTA_CODES:
-            message = f"The Workers AI account's daily allocation is used up: {detail}"
-            ours = "daily_quota_exceeded"
-        elif code == 3040:
-            message = "Every model in the chain is out of capacity right now; try again shortly."
-            ours = "model_busy"
-        else:
-            message = f"Workers AI rate limit reached: {detail}"
-            ours = "rate_limit_exceeded"
-        return GatewayError(429, message, code=ours, headers=headers)
-    if status == 401 or code in AUTH_CODES or (status == 403 and code != 5035):
-        return GatewayError(
-            502,
-            "Workers AI rejected the gateway's Cloudflare credentials; the operator must "
-            "update the API token.",
-            code="upstream_auth_failed",
-        )
-    if code == 5035:
-        return GatewayError(
-            403, f"Workers AI refused the model: {detail}", code="model_not_allowed"
-        )
-    if code in {5007, 3042} or status == 404:
-        return GatewayError(
-            404, f"Workers AI has no such model: {detail}", code="model_not_found", param="model"
-        )
-    if status == 413 or code == 3006:
-        return GatewayError(413, f"The request is too large: {detail}", code="request_too_large")
-    if status in {408, 504}:
-        return GatewayError(504, "Workers AI did not answer in time.", code="upstream_timeout")
-    if status == 503:
-        return GatewayError(
-            503,
-            f"Workers AI is unavailable: {detail}",
-            code="upstream_unavailable",
-            headers=headers,
-        )
-    if status >= 500:
-        return GatewayError(502, f"Workers AI failed: {detail}", code="upstream_error")
-    return GatewayError(
-        400 if status in {400, 422} else status,
-        f"Workers AI rejected the request: {detail}",
-        code="upstream_invalid_request",
     )
 
 

@@ -1,8 +1,9 @@
 """The attempt loop over a model chain: which failures move on to the backup, and cool-downs.
 
-The rules follow Cloudflare's error table (see DESIGN.md): capacity, timeouts, missing or
-paid-only models, 5xx and broken connections fall back; quota exhaustion, bad tokens, oversized
-or invalid input do not, because the backup would fail the same way.
+Which failures move on is the `retryable` column of the table in upstream_errors.py: capacity,
+timeouts, missing or paid-only models, 5xx, broken connections and 2xx answers without a result
+fall back; quota exhaustion, bad tokens, oversized or invalid input do not, because the backup
+would fail the same way.
 """
 
 from __future__ import annotations
@@ -14,23 +15,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from gateway.observability import RequestContext, logger, upstream_error_metric
-from gateway.upstream import UpstreamError
+from gateway.upstream_errors import UpstreamError, rule_for
 
 T = TypeVar("T")
-
-RETRYABLE_CODES = {3040, 3007, 3008, 5007, 3042, 5035}
-FINAL_CODES = {3036, 4006, 10000, 3006, 5004, 3003}
-RETRYABLE_STATUSES = {408}
-
-
-def is_retryable(error: UpstreamError) -> bool:
-    if error.status is None:
-        return True
-    if error.code in FINAL_CODES:
-        return False
-    if error.code in RETRYABLE_CODES:
-        return True
-    return error.status >= 500 or error.status in RETRYABLE_STATUSES
 
 
 @dataclass
@@ -113,12 +100,18 @@ async def run_chain(
                 ctx.count("Fallbacks")
             ctx.fields.update(model=model, attempts=index + 1)
             return model, result
+        rule = rule_for(last_error)
         upstream_error_metric(last_error.label)
         logger.warning(
             "upstream attempt failed",
-            extra={"model": model, "error": last_error.label, "detail": last_error.message},
+            extra={
+                "model": model,
+                "error": last_error.label,
+                "meaning": rule.meaning,
+                "detail": last_error.message,
+            },
         )
-        if not is_retryable(last_error):
+        if not rule.retryable:
             raise last_error
         cooldown.failed(model)
     raise last_error or UpstreamError("The request deadline passed.", kind="timeout")

@@ -7,18 +7,18 @@ and synthesising a stream from models that cannot stream.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gateway.catalog import Capabilities, capabilities
-from gateway.errors import from_upstream
 from gateway.fallback import Attempt, Deadline, run_chain
 from gateway.observability import RequestContext
 from gateway.services import Services
 from gateway.translate import Piece, read_piece
-from gateway.upstream import UpstreamError
+from gateway.upstream_errors import UpstreamError, from_upstream
 
 T = TypeVar("T")
 
@@ -45,14 +45,43 @@ async def _one(piece: Piece) -> AsyncIterator[Piece]:
     yield piece
 
 
-async def _run(svc: Services, ctx: RequestContext, job: Job, attempt: Attempt[T]) -> tuple[str, T]:
+async def _bounded(
+    pieces: AsyncIterator[Piece], deadline: Deadline, idle: float
+) -> AsyncIterator[Piece]:
+    """The pieces of a started stream, each within `idle` seconds of the one before and all
+    before the request's deadline; past either, UpstreamError (the relay then ends the stream
+    with an error event and [DONE])."""
+    while True:
+        remaining = deadline.remaining()
+        try:
+            async with asyncio.timeout(min(idle, remaining)):
+                piece = await anext(pieces)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            message = (
+                "The request deadline passed before Workers AI finished."
+                if idle > remaining
+                else f"Workers AI sent nothing for {idle:g} s."
+            )
+            raise UpstreamError(message, kind="timeout") from None
+        yield piece
+
+
+def _deadline(svc: Services, ctx: RequestContext) -> Deadline:
+    return Deadline(svc.settings.request_deadline, ctx.deadline)
+
+
+async def _run(
+    svc: Services, ctx: RequestContext, job: Job, attempt: Attempt[T], deadline: Deadline
+) -> tuple[str, T]:
     """run_chain with this process's settings; upstream failures become the client's error."""
     try:
         return await run_chain(
             job.chain,
             attempt,
             cooldown=svc.cooldown,
-            deadline=Deadline(svc.settings.request_deadline, ctx.deadline),
+            deadline=deadline,
             attempt_timeout=svc.settings.attempt_timeout,
             ctx=ctx,
         )
@@ -67,7 +96,7 @@ async def generate(svc: Services, ctx: RequestContext, job: Job) -> tuple[str, P
         body = job.build(capabilities(model), False, has_backup)
         return await svc.upstream.run(model, body, svc.settings.attempt_timeout)
 
-    model, result = await _run(svc, ctx, job, attempt)
+    model, result = await _run(svc, ctx, job, attempt, _deadline(svc, ctx))
     return model, job.adjust(read_piece(result))
 
 
@@ -78,9 +107,11 @@ async def open_stream(
 
     The upstream response stays open on the returned stack, which the caller closes when the
     client's stream ends. Models that cannot stream are asked for a whole answer, given as
-    one piece.
+    one piece. The later pieces stay bound by the request's deadline and by
+    `stream_idle_timeout` between two of them.
     """
     timeout = svc.settings.attempt_timeout
+    deadline = _deadline(svc, ctx)
     stack = AsyncExitStack()
 
     async def attempt(model: str, has_backup: bool) -> AsyncIterator[Piece]:
@@ -97,8 +128,8 @@ async def open_stream(
         return _pieces(None if first is None else read_piece(first), events)
 
     try:
-        model, pieces = await _run(svc, ctx, job, attempt)
+        model, pieces = await _run(svc, ctx, job, attempt, deadline)
     except BaseException:
         await stack.aclose()
         raise
-    return model, pieces, stack
+    return model, _bounded(pieces, deadline, svc.settings.stream_idle_timeout), stack

@@ -11,7 +11,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from gateway.errors import envelope, from_upstream
+from gateway.errors import envelope
 from gateway.observability import (
     RequestContext,
     describe_exception,
@@ -19,7 +19,7 @@ from gateway.observability import (
     upstream_error_metric,
 )
 from gateway.translate import Piece, StopScanner, finish_reason, new_id
-from gateway.upstream import UpstreamError
+from gateway.upstream_errors import UpstreamError, from_upstream
 
 DONE = b"data: [DONE]\n\n"
 

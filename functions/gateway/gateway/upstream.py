@@ -1,10 +1,19 @@
-"""The Workers AI REST client: URLs, credentials, timeouts, the envelope and its errors."""
+"""The Workers AI REST client: URLs, credentials, timeouts, the envelope and its errors.
+
+Nothing from upstream is trusted: a 2xx counts only when it has the documented shape of a
+success (reference/workers-ai.md), and upstream error text is scrubbed of control characters
+and secret values before anything answers or logs it.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+import math
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,39 +22,54 @@ from httpx_sse import EventSource
 
 from gateway.config import Settings
 from gateway.credentials import Credentials
+from gateway.upstream_errors import UpstreamError
 
 AI_GATEWAY_HOST = "gateway.ai.cloudflare.com"
+MAX_DETAIL = 300  # characters of upstream error text passed on
+REDACTED = "[redacted]"
+
+# C0/C1 controls (tab, newline and carriage return become spaces instead), invisible format
+# characters (zero-width, bidi overrides) and lone surrogates: none belongs in a message.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ud800-\udfff]"
+)
 
 
-class UpstreamError(Exception):
-    """A failed call to Workers AI.
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Upstream text made safe to answer and log: control and invisible characters removed,
+    whitespace collapsed, every secret value replaced by `[redacted]`, at most 300 characters.
 
-    `status` is the HTTP status (None when no answer came: `kind` then says why), `code` the
-    Cloudflare error code when the body had one.
+    Redaction comes after the removal (a token split by a control character is still found) and
+    before the cut (no prefix of a token survives it).
     """
+    text = " ".join(_CONTROL.sub("", text).split())
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text[:MAX_DETAIL] or "no details"
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: int | None = None,
-        kind: str = "http",
-        retry_after: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.kind = kind
-        self.retry_after = retry_after
 
-    @property
-    def label(self) -> str:
-        """A short name for logs and metrics: the Cloudflare code, the status, or the kind."""
-        if self.code is not None:
-            return str(self.code)
-        return str(self.status) if self.status is not None else self.kind
+def retry_after_seconds(value: str | None) -> str | None:
+    """A `Retry-After` value fit to pass on, as whole seconds; None when it is not one.
+
+    RFC 9110 section 10.2.3: delay-seconds or an HTTP-date. Fractions are rounded up.
+    """
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    if not math.isfinite(seconds):
+        return None
+    return str(max(0, math.ceil(seconds)))
 
 
 def _transport_error(exc: httpx.TransportError) -> UpstreamError:
@@ -56,12 +80,9 @@ def _transport_error(exc: httpx.TransportError) -> UpstreamError:
     return UpstreamError("The connection to Workers AI broke.", kind="transport")
 
 
-def _clean(message: Any) -> str:
-    text = " ".join(str(message).split())
-    return text[:300] or "no details"
-
-
-def error_from_body(status: int, body: bytes, retry_after: str | None = None) -> UpstreamError:
+def error_from_body(
+    status: int, body: bytes, secrets: Iterable[str] = (), retry_after: str | None = None
+) -> UpstreamError:
     """Parse an error answer leniently: Cloudflare's envelope, OpenAI's shape, or plain text."""
     code: int | None = None
     message: Any = body.decode(errors="replace") or f"HTTP {status}"
@@ -81,26 +102,56 @@ def error_from_body(status: int, body: bytes, retry_after: str | None = None) ->
         elif isinstance(error, str):
             message = error
     return UpstreamError(
-        _clean(message),
+        scrub(str(message), secrets),
         status=status,
-        code=code if isinstance(code, int) else None,
-        retry_after=retry_after,
+        code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        retry_after=retry_after_seconds(retry_after),
     )
 
 
-def unwrap(status: int, body: bytes) -> Any:
-    """The `result` of a successful envelope; an UpstreamError for anything else."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        raise UpstreamError(
-            "Workers AI answered something that is not JSON.", status=status
-        ) from None
-    if isinstance(data, dict) and data.get("success") is False:
-        raise error_from_body(status if status >= 400 else 502, body)
-    if isinstance(data, dict) and "result" in data:
-        return data["result"]
-    return data
+def carries_error(data: Any) -> bool:
+    """Whether a parsed answer is an error, whatever its HTTP status said."""
+    return isinstance(data, dict) and (
+        data.get("success") is False or bool(data.get("error")) or bool(data.get("errors"))
+    )
+
+
+Shape = Callable[[Any], bool]
+"""Whether a 2xx answer's `result` has the documented shape of a success."""
+
+
+def is_text_result(result: Any) -> bool:
+    """Text generation (reference/workers-ai.md, "Native /run text generation"): the native
+    `{response, tool_calls?, usage?}`, or an OpenAI chat.completion whose first choice has a
+    message (newer models; gpt-oss)."""
+    if not isinstance(result, dict):
+        return False
+    choices = result.get("choices")
+    if choices is not None:
+        return (
+            isinstance(choices, list)
+            and bool(choices)
+            and isinstance(choices[0], dict)
+            and (isinstance(choices[0].get("message"), dict) or "text" in choices[0])
+        )
+    tool_calls = result.get("tool_calls")
+    return result.get("response") is not None or (isinstance(tool_calls, list) and bool(tool_calls))
+
+
+def is_embeddings_result(result: Any) -> bool:
+    """Embeddings: `{"shape": [n, dims], "data": [[...], ...]}`, one row per input."""
+    if not isinstance(result, dict):
+        return False
+    rows = result.get("data")
+    return isinstance(rows, list) and bool(rows) and all(isinstance(row, list) for row in rows)
+
+
+STREAM_KEYS = ("response", "choices", "tool_calls", "usage")
+"""A stream event carries at least one of these: native pieces or OpenAI chunks."""
+
+
+def _invalid(status: int, what: str) -> UpstreamError:
+    return UpstreamError(f"it answered {status} with {what}.", status=status, kind="invalid")
 
 
 class WorkersAI:
@@ -120,6 +171,38 @@ class WorkersAI:
         run = "" if urlsplit(base).hostname == AI_GATEWAY_HOST else "/run"
         return f"{base}{run}/{model}", headers
 
+    def _error(self, response: httpx.Response, body: bytes) -> UpstreamError:
+        return error_from_body(
+            response.status_code,
+            body,
+            self.credentials.loaded_secrets(),
+            response.headers.get("retry-after"),
+        )
+
+    def _result(self, response: httpx.Response, body: bytes, expected: Shape) -> Any:
+        """The `result` of a successful answer; an UpstreamError for anything else.
+
+        An error status, a body that is empty or not JSON, an error object or `success: false`
+        under a 2xx, and a result without the `expected` shape are all upstream failures.
+        """
+        status = response.status_code
+        if not response.is_success:
+            raise self._error(response, body)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            what = "a body that is not JSON" if body.strip() else "an empty body"
+            raise _invalid(status, what) from None
+        if carries_error(data):
+            raise self._error(response, body)
+        # /run answers in Cloudflare's envelope; tolerate a bare result (some proxies unwrap it).
+        enveloped = isinstance(data, dict) and ("result" in data or "success" in data)
+        result = data.get("result") if enveloped else data
+        if not expected(result):
+            what = "no result" if result in (None, {}, []) else "a malformed result"
+            raise _invalid(status, what)
+        return result
+
     async def search_models(self, task: str, read_timeout: float) -> list[dict[str, Any]]:
         """GET /models/search: Cloudflare's catalogue of models for one task."""
         base, headers = await self._base()
@@ -134,16 +217,21 @@ class WorkersAI:
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
-        if response.status_code >= 400:
-            raise error_from_body(response.status_code, response.content)
-        result = unwrap(response.status_code, response.content)
-        return [row for row in result if isinstance(row, dict)] if isinstance(result, list) else []
+        result = self._result(response, response.content, lambda rows: isinstance(rows, list))
+        return [row for row in result if isinstance(row, dict)]
 
     def _timeout(self, seconds: float) -> httpx.Timeout:
         return httpx.Timeout(seconds, connect=min(self.settings.connect_timeout, seconds))
 
-    async def run(self, model: str, body: dict[str, Any], read_timeout: float) -> Any:
-        """POST /run/{model} and return the envelope's result."""
+    async def run(
+        self,
+        model: str,
+        body: dict[str, Any],
+        read_timeout: float,
+        expected: Shape = is_text_result,
+    ) -> Any:
+        """POST /run/{model} and return the envelope's result, checked to have the `expected`
+        shape (text generation unless told otherwise). Raises UpstreamError."""
         url, headers = await self._target(model)
         try:
             response = await self.http.post(
@@ -151,11 +239,7 @@ class WorkersAI:
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
-        if response.status_code >= 400:
-            raise error_from_body(
-                response.status_code, response.content, response.headers.get("retry-after")
-            )
-        return unwrap(response.status_code, response.content)
+        return self._result(response, response.content, expected)
 
     @asynccontextmanager
     async def stream(
@@ -164,6 +248,8 @@ class WorkersAI:
         """POST /run/{model} with `stream: true`; yields an iterator of the decoded events.
 
         A model that answers one JSON body instead of a stream gives a single event: its result.
+        Every event is checked as it comes (see `_events`); a failure raises UpstreamError from
+        the iterator.
         """
         url, headers = await self._target(model)
         request = self.http.build_request(
@@ -174,15 +260,12 @@ class WorkersAI:
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
         try:
-            if response.status_code >= 400:
-                content = await self._read(response)
-                raise error_from_body(
-                    response.status_code, content, response.headers.get("retry-after")
-                )
-            if "text/event-stream" in response.headers.get("content-type", ""):
+            content_type = response.headers.get("content-type", "")
+            if response.is_success and "text/event-stream" in content_type:
                 yield self._events(response)
             else:
-                yield self._single(unwrap(response.status_code, await self._read(response)))
+                content = await self._read(response)
+                yield self._single(self._result(response, content, is_text_result))
         finally:
             await response.aclose()
 
@@ -193,25 +276,36 @@ class WorkersAI:
             raise _transport_error(exc) from None
 
     async def _single(self, result: Any) -> AsyncIterator[dict[str, Any]]:
-        yield result if isinstance(result, dict) else {"response": result}
+        yield result
 
     async def _events(self, response: httpx.Response) -> AsyncIterator[dict[str, Any]]:
+        """The events of an SSE answer, each a native piece or an OpenAI chunk.
+
+        A `data:` that is not a JSON object, or that carries an error, fails the stream; events
+        with none of the known keys are skipped. The stream ends at `data: [DONE]` or at the end
+        of the body (some models send no [DONE]); one that ends before any event is a failure.
+        """
+        status = response.status_code
+        seen = False
         try:
             async for event in EventSource(response).aiter_sse():
                 data = event.data.strip()
                 if not data:
                     continue
                 if data == "[DONE]":
-                    return
+                    break
                 try:
                     value = json.loads(data)
                 except ValueError:
-                    continue
+                    raise _invalid(status, "a stream event that is not JSON") from None
+                if carries_error(value):
+                    raise self._error(response, data.encode())
                 if not isinstance(value, dict):
-                    continue
-                if value.get("error") or value.get("errors"):
-                    raise error_from_body(502, data.encode())
-                yield value
+                    raise _invalid(status, "a stream event that is not an object")
+                if any(key in value for key in STREAM_KEYS):
+                    seen = True
+                    yield value
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
-        raise UpstreamError("The Workers AI stream ended before it was complete.", kind="cut")
+        if not seen:
+            raise _invalid(status, "a stream without any result")

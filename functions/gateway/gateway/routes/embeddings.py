@@ -7,12 +7,13 @@ import struct
 
 from fastapi import APIRouter, Depends
 
-from gateway.errors import GatewayError, from_upstream
+from gateway.errors import GatewayError
 from gateway.observability import RequestContext
 from gateway.routes.responses import GENERATION_ERRORS
 from gateway.schemas import EmbeddingList, EmbeddingRequest
 from gateway.services import Services, request_context, services
-from gateway.upstream import UpstreamError
+from gateway.upstream import is_embeddings_result
+from gateway.upstream_errors import UpstreamError, from_upstream
 
 router = APIRouter()
 
@@ -48,7 +49,9 @@ async def create_embeddings(
         )
     texts = [req.input] if isinstance(req.input, str) else req.input
     try:
-        result = await svc.upstream.run(model, {"text": texts}, svc.settings.attempt_timeout)
+        result = await svc.upstream.run(
+            model, {"text": texts}, svc.settings.attempt_timeout, is_embeddings_result
+        )
     except UpstreamError as error:
         raise from_upstream(error) from None
     rows = result.get("data") if isinstance(result, dict) else None
