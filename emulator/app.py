@@ -1,6 +1,5 @@
 """The emulator's ASGI app: the Workers AI REST routes, the control API and the wiring."""
 
-import asyncio
 import hmac
 import itertools
 import json
@@ -14,13 +13,19 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from emulator import embeddings, shapes, text
 from emulator.errors import UpstreamError, envelope, error_response
-from emulator.faults import FaultSpec, FaultStore, abort_connection
+from emulator.faults import (
+    STALL_SECONDS,
+    FaultSpec,
+    FaultStore,
+    abort_connection,
+    until_disconnected,
+)
 from emulator.faults import Route as RouteName
 from emulator.models import (
     MODEL_ID,
@@ -47,15 +52,23 @@ class EmulatorApp(Starlette):
         await super().__call__(scope, receive, send)
 
 
-class CutResponse(JSONResponse):
-    """A JSON answer whose connection drops halfway through the body."""
+class HalfResponse(JSONResponse):
+    """A JSON answer that sends half its body, then drops the connection or (`stall`) goes
+    silent until the client leaves."""
+
+    def __init__(self, content: Any, stall: bool) -> None:
+        super().__init__(content)
+        self.stall = stall
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = {"type": "http.response.start", "status": self.status_code}
         await send(start | {"headers": self.raw_headers})
         half = self.body[: len(self.body) // 2]
         await send({"type": "http.response.body", "body": half, "more_body": True})
-        await abort_connection(scope)
+        if self.stall:
+            await until_disconnected(receive, STALL_SECONDS)
+        else:
+            await abort_connection(scope)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -106,8 +119,15 @@ def _completion_id(request: Request) -> tuple[str, int]:
 
 
 def _json(request: Request, payload: Any, fault: FaultSpec | None) -> Response:
-    if fault is not None and fault.cut_after_chunks is not None:
-        return CutResponse(payload)
+    if fault is None:
+        return JSONResponse(payload)
+    if fault.cut_after_chunks is not None or fault.stall_after_chunks is not None:
+        return HalfResponse(payload, stall=fault.cut_after_chunks is None)
+    if fault.garble_after_chunks is not None:
+        body = JSONResponse(payload).body
+        return Response(body[: len(body) // 2], media_type="application/json")
+    if fault.error_after_chunks is not None:
+        return JSONResponse(fault.error_event())
     return JSONResponse(payload)
 
 
@@ -121,13 +141,11 @@ def _sse(request: Request, events: Iterable[dict[str, Any]], fault: FaultSpec | 
     async def abort() -> None:
         await abort_connection(request.scope)
 
+    async def stall() -> None:
+        await until_disconnected(request.receive, STALL_SECONDS)
+
     body = sse_body(
-        events,
-        compact=compact,
-        split_bytes=split,
-        chunk_delay=(fault.chunk_delay_ms / 1000) if fault else 0.0,
-        cut_after=fault.cut_after_chunks if fault else None,
-        abort=abort,
+        events, compact=compact, split_bytes=split, fault=fault, abort=abort, stall=stall
     )
     return StreamingResponse(
         body, media_type="text/event-stream", headers={"cache-control": "no-cache"}
@@ -176,8 +194,8 @@ async def _apply_fault(request: Request, fault: FaultSpec | None) -> Response | 
     """Delay, drop or fail as the fault says; None lets the request through."""
     if fault is None:
         return None
-    if fault.delay_ms:
-        await asyncio.sleep(fault.delay_ms / 1000)
+    if fault.delay_ms and await until_disconnected(request.receive, fault.delay_ms / 1000):
+        return Response(status_code=499)  # never sent; marks the client's leaving in the log
     if fault.connection_reset:
         await abort_connection(request.scope)
         return Response(status_code=499)  # never sent; marks the drop in the request log
@@ -185,7 +203,12 @@ async def _apply_fault(request: Request, fault: FaultSpec | None) -> Response | 
     if error is None:
         return None
     if fault.raw_status_body is not None:
-        return PlainTextResponse(fault.raw_status_body, error.status, headers=fault.headers())
+        return Response(
+            fault.raw_status_body,
+            error.status,
+            headers=fault.headers(),
+            media_type=fault.content_type,
+        )
     return error_response(error, fault.headers())
 
 

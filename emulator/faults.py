@@ -1,4 +1,9 @@
-"""Fault injection: errors, latency, cut streams and dropped connections, queued per app."""
+"""Fault injection, queued per app: errors, latency, dropped connections, and answers that go
+wrong after they started (cut, stalled, garbled, or an error where the result should be).
+
+The `*_after_chunks` faults count stream events; on a whole JSON answer they act on its body
+(cut or stall halfway, garble it, or answer an error object under 200).
+"""
 
 import asyncio
 import itertools
@@ -6,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
 from emulator.errors import CODE_STATUS, GENERIC_CODE, STATUS_CODES, UpstreamError
 
@@ -28,8 +33,12 @@ class FaultSpec(BaseModel):
     delay_ms: int = Field(default=0, ge=0)
     chunk_delay_ms: int = Field(default=0, ge=0)
     cut_after_chunks: int | None = Field(default=None, ge=0)
+    stall_after_chunks: int | None = Field(default=None, ge=0)
+    garble_after_chunks: int | None = Field(default=None, ge=0)
+    error_after_chunks: int | None = Field(default=None, ge=0)
     connection_reset: bool = False
     raw_status_body: str | None = None
+    content_type: str = "text/plain"
     only_if_reject_if_busy: bool = False
     compact_sse: bool | None = None
     split_bytes: int | None = Field(default=None, ge=0)
@@ -48,6 +57,10 @@ class FaultSpec(BaseModel):
         if self.status is None or self.code is None:
             return None
         return UpstreamError(self.code, self.message, self.status)
+
+    def error_event(self) -> dict[str, Any]:
+        """What `error_after_chunks` sends where the result should be: an error under 200."""
+        return {"error": {"message": self.message or "provider overloaded", "code": 502}}
 
     def headers(self) -> dict[str, str]:
         if self.retry_after is None:
@@ -103,6 +116,24 @@ class FaultStore:
                     self._faults.remove(fault)
                 return fault.spec
         return None
+
+
+STALL_SECONDS = 300.0  # how long a stalled answer waits for its client to leave
+
+
+async def until_disconnected(receive: Receive, seconds: float) -> bool:
+    """Wait up to `seconds` for the client to hang up; True if it did.
+
+    Call only once the request body has been read: then the server's `receive` has nothing but
+    `http.disconnect` left to give.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            while (await receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        return False
+    return True
 
 
 async def abort_connection(scope: Scope) -> None:

@@ -6,6 +6,8 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
+from emulator.faults import FaultSpec
+
 DONE = "[DONE]"
 
 
@@ -15,22 +17,37 @@ def encode(event: dict[str, Any] | str, compact: bool) -> bytes:
     return f"data:{'' if compact else ' '}{data}\n\n".encode()
 
 
+GARBLED = '{"response": "broken'
+
+
 async def sse_body(
     events: Iterable[dict[str, Any]],
     *,
     compact: bool,
     split_bytes: int,
-    chunk_delay: float,
-    cut_after: int | None,
+    fault: FaultSpec | None,
     abort: Callable[[], Awaitable[None]],
+    stall: Callable[[], Awaitable[Any]],
 ) -> AsyncIterator[bytes]:
-    """Frame events and [DONE]; split writes at odd byte boundaries; optionally drop mid-way."""
+    """Frame events and [DONE]; split writes at odd byte boundaries.
+
+    A fault can slow the events down, drop the connection, go silent (`stall`), or put a
+    garbled event or an error event in place of event N.
+    """
+    fault = fault or FaultSpec()
     for count, event in enumerate(itertools.chain(events, [DONE])):
-        if cut_after is not None and count >= cut_after:
+        if fault.cut_after_chunks is not None and count >= fault.cut_after_chunks:
             await abort()
             return
-        if count and chunk_delay:
-            await asyncio.sleep(chunk_delay)
+        if fault.stall_after_chunks is not None and count >= fault.stall_after_chunks:
+            await stall()
+            return
+        if count and fault.chunk_delay_ms:
+            await asyncio.sleep(fault.chunk_delay_ms / 1000)
+        if count == fault.garble_after_chunks:
+            event = GARBLED
+        elif count == fault.error_after_chunks:
+            event = fault.error_event()
         data = encode(event, compact)
         step = split_bytes if split_bytes > 0 else len(data)
         for start in range(0, len(data), step):

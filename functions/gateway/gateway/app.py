@@ -13,6 +13,7 @@ from gateway.catalog import Catalog, UpstreamCatalogue
 from gateway.config import Settings
 from gateway.cors import CORS
 from gateway.credentials import Credentials
+from gateway.disconnect import CancelOnDisconnect
 from gateway.errors import install_handlers
 from gateway.fallback import Cooldown
 from gateway.limits import BodySizeLimit
@@ -80,5 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after"],
         max_age=600,
     )
+    app.add_middleware(CancelOnDisconnect)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -23,6 +23,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.disconnect import CLIENT_CLOSED
 from gateway.errors import GatewayError, error_response
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "workers-ai-gateway")
@@ -164,6 +165,8 @@ class RequestContextMiddleware:
                 )
                 await error_response(error)(scope, receive, send_with_id)
         finally:
+            if scope["state"].get("client_closed"):
+                status = CLIENT_CLOSED
             elapsed = time.perf_counter() - started
             elapsed_ms, overhead = elapsed * 1000, overhead_ms(elapsed, ctx)
             current_request.reset(token)
