@@ -141,12 +141,10 @@ def _sse(request: Request, events: Iterable[dict[str, Any]], fault: FaultSpec | 
     async def abort() -> None:
         await abort_connection(request.scope)
 
-    async def stall() -> None:
-        await until_disconnected(request.receive, STALL_SECONDS)
+    async def gone(seconds: float) -> bool:
+        return await until_disconnected(request.receive, seconds)
 
-    body = sse_body(
-        events, compact=compact, split_bytes=split, fault=fault, abort=abort, stall=stall
-    )
+    body = sse_body(events, compact=compact, split_bytes=split, fault=fault, abort=abort, gone=gone)
     return StreamingResponse(
         body, media_type="text/event-stream", headers={"cache-control": "no-cache"}
     )

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
-from emulator.faults import FaultSpec
+from emulator.faults import STALL_SECONDS, FaultSpec
 
 DONE = "[DONE]"
 
@@ -18,6 +18,8 @@ def encode(event: dict[str, Any] | str, compact: bool) -> bytes:
 
 
 GARBLED = '{"response": "broken'
+KEEP_ALIVE = b": keep-alive\n\n"
+KEEP_ALIVE_SECONDS = 0.2
 
 
 async def sse_body(
@@ -27,11 +29,12 @@ async def sse_body(
     split_bytes: int,
     fault: FaultSpec | None,
     abort: Callable[[], Awaitable[None]],
-    stall: Callable[[], Awaitable[Any]],
+    gone: Callable[[float], Awaitable[bool]],
 ) -> AsyncIterator[bytes]:
     """Frame events and [DONE]; split writes at odd byte boundaries.
 
-    A fault can slow the events down, drop the connection, go silent (`stall`), or put a
+    A fault can slow the events down, drop the connection, stall (no more events, only an SSE
+    comment now and then, until the client leaves: `gone(seconds)` waits for that), or put a
     garbled event or an error event in place of event N.
     """
     fault = fault or FaultSpec()
@@ -40,7 +43,10 @@ async def sse_body(
             await abort()
             return
         if fault.stall_after_chunks is not None and count >= fault.stall_after_chunks:
-            await stall()
+            for _ in range(int(STALL_SECONDS / KEEP_ALIVE_SECONDS)):
+                if await gone(KEEP_ALIVE_SECONDS):
+                    return
+                yield KEEP_ALIVE
             return
         if count and fault.chunk_delay_ms:
             await asyncio.sleep(fault.chunk_delay_ms / 1000)

@@ -3,6 +3,7 @@
 `EmulatorServer` is the emulator so served, with helpers for its control API.
 """
 
+import asyncio
 import socket
 import threading
 import time
@@ -63,6 +64,19 @@ class ServerThread:
                 raise RuntimeError(f"{type(self).__name__} did not start")
             time.sleep(0.01)
         return self
+
+    def running_tasks(self) -> list[str]:
+        """The asyncio tasks alive in the server's loop (uvicorn's own, plus one per request
+        being served and whatever a request left behind), described by their coroutines."""
+        if self._server is None or not self._server.servers:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+
+        async def snapshot() -> list[str]:
+            probe = asyncio.current_task()
+            return [repr(task.get_coro()) for task in asyncio.all_tasks() if task is not probe]
+
+        loop = self._server.servers[0].get_loop()
+        return asyncio.run_coroutine_threadsafe(snapshot(), loop).result(timeout=5)
 
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:

@@ -68,6 +68,28 @@ def last_run(emulator: EmulatorServer) -> dict[str, Any]:
     return runs[-1]
 
 
+def stream_events(gateway: GatewayServer, path: str, body: dict) -> tuple[httpx.Response, list]:
+    """POST with stream: true; return the response and every `data:` payload, in order."""
+    events: list = []
+    with httpx.stream(
+        "POST",
+        f"{gateway.url}{path}",
+        json={**body, "stream": True},
+        headers={"authorization": f"Bearer {gateway.api_key}"},
+        timeout=30,
+    ) as response:
+        if response.status_code != 200:
+            response.read()
+            return response, events
+        raw = "".join(response.iter_text())
+    assert raw.endswith("\n\n")
+    for block in raw.split("\n\n")[:-1]:
+        assert block.startswith("data: "), block
+        data = block.removeprefix("data: ")
+        events.append(data if data == "[DONE]" else json.loads(data))
+    return response, events
+
+
 def sdk(server: GatewayServer, key: str | None = None) -> openai.OpenAI:
     return openai.OpenAI(
         base_url=f"{server.url}/v1", api_key=key or server.api_key, max_retries=0, timeout=30

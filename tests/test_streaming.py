@@ -6,35 +6,13 @@ import json
 
 import httpx
 import pytest
-from helpers import last_run
+from helpers import last_run, stream_events
 from openai.types import Completion
 from openai.types.chat import ChatCompletionChunk
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
 OPENAI_FORMAT = "@cf/mistralai/mistral-small-3.1-24b-instruct"
-
-
-def stream_events(gateway, path: str, body: dict) -> tuple[httpx.Response, list]:
-    """POST with stream: true; return the response and every `data:` payload, in order."""
-    events: list = []
-    with httpx.stream(
-        "POST",
-        f"{gateway.url}{path}",
-        json={**body, "stream": True},
-        headers={"authorization": f"Bearer {gateway.api_key}"},
-        timeout=30,
-    ) as response:
-        if response.status_code != 200:
-            response.read()
-            return response, events
-        raw = "".join(response.iter_text())
-    assert raw.endswith("\n\n")
-    for block in raw.split("\n\n")[:-1]:
-        assert block.startswith("data: "), block
-        data = block.removeprefix("data: ")
-        events.append(data if data == "[DONE]" else json.loads(data))
-    return response, events
 
 
 def chat(gateway, **body) -> tuple[httpx.Response, list]:
