@@ -90,6 +90,15 @@ def stream_events(gateway: GatewayServer, path: str, body: dict) -> tuple[httpx.
     return response, events
 
 
+def wait_until_quiet(server: ServerThread, baseline: int) -> None:
+    """Wait (10 s at most) until the server runs no more asyncio tasks than `baseline`, its
+    count when idle: a request that hangs, or leaves work behind, fails this."""
+    deadline = time.monotonic() + 10
+    while len(tasks := server.running_tasks()) > baseline:
+        assert time.monotonic() < deadline, f"tasks left behind: {tasks}"
+        time.sleep(0.02)
+
+
 def sdk(server: GatewayServer, key: str | None = None) -> openai.OpenAI:
     return openai.OpenAI(
         base_url=f"{server.url}/v1", api_key=key or server.api_key, max_retries=0, timeout=30

@@ -12,16 +12,23 @@ every model failing, by streamed or not, with the outcome the gateway guarantees
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from helpers import CF_TOKEN, KEYS, GatewayServer, gateway_settings, stream_events, upstream_runs
+from helpers import (
+    CF_TOKEN,
+    KEYS,
+    GatewayServer,
+    gateway_settings,
+    stream_events,
+    upstream_runs,
+    wait_until_quiet,
+)
 
-from emulator.testing import EmulatorServer, ServerThread
+from emulator.testing import EmulatorServer
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
@@ -137,14 +144,6 @@ def matrix_gateway(emulator_server: EmulatorServer) -> Iterator[GatewayServer]:
         yield server
 
 
-def quiet(server: ServerThread, baseline: int) -> None:
-    """Wait (boundedly) until the server runs no more tasks than it did when idle."""
-    deadline = time.monotonic() + 10
-    while len(tasks := server.running_tasks()) > baseline:
-        assert time.monotonic() < deadline, f"tasks left behind: {tasks}"
-        time.sleep(0.02)
-
-
 def assert_envelope(error: Any, code: str) -> None:
     assert set(error) == {"message", "type", "param", "code"}, error
     assert error["code"] == code, error
@@ -214,4 +213,4 @@ def test_fault_matrix(matrix_gateway, emulator, case: Misbehaviour, failing: str
         assert tried == ([PRIMARY, BACKUP] if case.retryable else [PRIMARY])
 
     for server, baseline in baselines.items():
-        quiet(server, baseline)
+        wait_until_quiet(server, baseline)
