@@ -259,6 +259,37 @@ def test_no_secret_in_any_log_line(gateway, emulator):
     assert "Traceback" not in output.text
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "in-stream"])
+def test_upstream_text_is_scrubbed_before_anyone_sees_it(gateway, emulator, stream):
+    """An upstream message quoting the Cloudflare token and a client key, with terminal escapes
+    and a header-injection attempt, reaches neither the client nor the logs as sent."""
+    leaky = f"bad token {CF_TOKEN} for key {KEYS[1]}\x1b]0;pwned\x07\r\nX-Evil: 1\u202e"
+    if stream:
+        emulator.add_fault(error_after_chunks=2, message=leaky)
+    else:
+        emulator.add_fault(code=5004, message=leaky)
+    with gateway_output() as output:
+        response = post(
+            gateway,
+            "/v1/chat/completions",
+            json={"model": "gpt-4", "messages": HELLO, "stream": stream},
+        )
+        output.request(response.headers["x-request-id"])
+    if stream:
+        error = json.loads(response.text.split("\n\n")[-3].removeprefix("data: "))["error"]
+    else:
+        assert response.status_code == 400
+        error = response.json()["error"]
+    assert "bad token [redacted] for key [redacted]" in error["message"]
+    assert "X-Evil: 1" in error["message"]
+    assert not [c for c in error["message"] if ord(c) < 32 or 0x7F <= ord(c) < 0xA0]
+    assert "\u202e" not in error["message"]
+    for secret in SECRETS:
+        assert secret not in response.text
+        assert secret not in output.text
+    assert "\\u001b" not in output.text
+
+
 def test_an_unexpected_exception_is_a_500_envelope_logged_without_traceback(
     emulator_server, openai_schemas
 ):
