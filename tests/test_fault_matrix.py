@@ -214,3 +214,60 @@ def test_fault_matrix(matrix_gateway, emulator, case: Misbehaviour, failing: str
 
     for server, baseline in baselines.items():
         wait_until_quiet(server, baseline)
+
+
+def test_a_stream_may_end_without_done_and_unknown_events_are_skipped(gateway, emulator):
+    """reference/workers-ai.md: some streams end without [DONE], and unknown keys are ignored.
+    Neither is a failure: the answer is what the events carried."""
+    events = [{"p": "padding only"}, {"response": "Hel"}, {"response": "lo", "p": "x"}]
+    body = "".join(f"data: {json.dumps(event)}\n\n" for event in events)
+    emulator.add_fault(model=PRIMARY, **answered_200(body, "text/event-stream"))
+    response, chunks = stream_events(
+        gateway, "/v1/chat/completions", {"model": "gpt-4", "messages": HELLO}
+    )
+    assert response.headers["x-gateway-model"] == PRIMARY
+    assert chunks[-1] == "[DONE]"
+    assert text_of(chunks) == "Hello"
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        answered_200("not json"),
+        answered_200(json.dumps({"error": {"message": "provider overloaded"}})),
+        answered_200(envelope({"shape": [0, 768], "data": []})),
+        answered_200(envelope(None)),
+    ],
+    ids=["not-json", "error-object", "no-rows", "null-result"],
+)
+def test_embeddings_never_answer_200_without_embeddings(gateway, emulator, fault):
+    emulator.add_fault(**fault)
+    response = httpx.post(
+        f"{gateway.url}/v1/embeddings",
+        json={"model": "text-embedding-3-small", "input": "hello"},
+        headers={"authorization": f"Bearer {gateway.api_key}"},
+        timeout=30,
+    )
+    assert response.status_code == 502
+    assert_envelope(response.json()["error"], "upstream_error")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_legacy_completions_fall_back_from_a_200_that_carries_an_error(gateway, emulator, stream):
+    error = json.dumps({"error": {"message": "provider overloaded", "code": 502}})
+    emulator.add_fault(model=PRIMARY, **answered_200(error))
+    body = {"model": "gpt-4", "prompt": "Once upon", "max_tokens": 200}
+    if stream:
+        response, events = stream_events(gateway, "/v1/completions", body)
+        assert events[-1] == "[DONE]"
+        assert not [event for event in events[:-1] if "error" in event]
+    else:
+        response = httpx.post(
+            f"{gateway.url}/v1/completions",
+            json=body,
+            headers={"authorization": f"Bearer {gateway.api_key}"},
+            timeout=30,
+        )
+        assert response.json()["choices"][0]["text"]
+    assert response.headers["x-gateway-model"] == BACKUP
