@@ -8,6 +8,7 @@ import socket
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -451,6 +452,74 @@ def test_cut_json_body(emu: EmulatorServer, api: httpx.Client) -> None:
     emu.add_fault(model=GPT_OSS, cut_after_chunks=0)
     with pytest.raises(httpx.RemoteProtocolError):
         run(api, GPT_OSS, user("hi"))
+
+
+def stream_lines(api: httpx.Client, model: str = SCOUT) -> list[str]:
+    with api.stream("POST", f"/run/{model}", json=user("hi") | {"stream": True}) as response:
+        assert response.status_code == 200
+        return [line for line in response.iter_lines() if line]
+
+
+def test_garbled_and_error_events_take_the_place_of_event_n(
+    emu: EmulatorServer, api: httpx.Client
+) -> None:
+    emu.add_fault(garble_after_chunks=1)
+    lines = stream_lines(api)
+    assert lines[1].endswith('{"response": "broken')
+    json.loads(lines[0].removeprefix("data:"))
+    assert lines[-1].endswith("[DONE]")
+    emu.add_fault(error_after_chunks=2, message="provider overloaded")
+    lines = stream_lines(api)
+    assert json.loads(lines[2].removeprefix("data:")) == {
+        "error": {"message": "provider overloaded", "code": 502}
+    }
+
+
+def test_the_same_faults_on_a_whole_answer(emu: EmulatorServer, api: httpx.Client) -> None:
+    emu.add_fault(model=GPT_OSS, garble_after_chunks=0)
+    garbled = run(api, GPT_OSS, user("hi"))
+    assert garbled.status_code == 200
+    with pytest.raises(ValueError):
+        garbled.json()
+    emu.add_fault(model=GPT_OSS, error_after_chunks=0)
+    assert run(api, GPT_OSS, user("hi")).json() == {
+        "error": {"message": "provider overloaded", "code": 502}
+    }
+
+
+def test_a_stalled_stream_keeps_the_connection_alive_without_events(
+    emu: EmulatorServer, api: httpx.Client
+) -> None:
+    emu.add_fault(stall_after_chunks=2)
+    data, comments = [], 0
+    with api.stream("POST", f"/run/{SCOUT}", json=user("hi") | {"stream": True}) as response:
+        for line in response.iter_lines():
+            if line.startswith("data:"):
+                data.append(line)
+            elif line == ": keep-alive":
+                comments += 1
+                if comments == 2:
+                    break
+    assert len(data) == 2
+    assert "[DONE]" not in "".join(data)
+
+
+def test_a_200_with_any_body(emu: EmulatorServer, api: httpx.Client) -> None:
+    emu.add_fault(status=200, raw_status_body="data: [DONE]\n\n", content_type="text/event-stream")
+    response = run(api, SCOUT, user("hi"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text == "data: [DONE]\n\n"
+
+
+def test_a_delay_ends_when_the_client_leaves(emu: EmulatorServer, api: httpx.Client) -> None:
+    emu.add_fault(delay_ms=60_000)
+    with pytest.raises(httpx.ReadTimeout):
+        api.post(f"/run/{SCOUT}", json=user("hi"), timeout=0.3)
+    deadline = time.monotonic() + 10
+    while emu.requests()[0]["status"] != 499:
+        assert time.monotonic() < deadline, "the emulator did not notice its client leave"
+        time.sleep(0.05)
 
 
 def test_invalid_fault_is_rejected(emu: EmulatorServer) -> None:
