@@ -63,121 +63,66 @@ class Rule:
     param: str | None = None
 
 
-CAPACITY = Rule(
-    "out of capacity",
-    True,
-    429,
-    "model_busy",
-    "Every model in the chain is out of capacity right now; try again shortly.",
-)
-TIMEOUT = Rule("timeout", True, 504, "upstream_timeout", "Workers AI did not answer in time.")
-NO_MODEL = Rule(
-    "no such model",
-    True,
-    404,
-    "model_not_found",
-    "Workers AI has no such model: {detail}",
-    param="model",
-)
-PAID_ONLY = Rule(
-    "model needs the Workers Paid plan",
-    True,
-    403,
-    "model_not_allowed",
-    "Workers AI refused the model: {detail}",
-)
-DAILY_QUOTA = Rule(
-    "the account's daily free allocation is used up",
-    False,
-    429,
-    "daily_quota_exceeded",
-    "The Workers AI account's daily allocation is used up: {detail}",
-)
-BAD_TOKEN = Rule(
-    "the Cloudflare API token is wrong or lacks permissions",
-    False,
-    502,
-    "upstream_auth_failed",
+# What the client reads; `{detail}` is the upstream's own words (already scrubbed).
+BUSY = "Every model in the chain is out of capacity right now; try again shortly."
+LATE = "Workers AI did not answer in time."
+NO_MODEL = "Workers AI has no such model: {detail}"
+PAID = "Workers AI refused the model: {detail}"
+QUOTA = "The Workers AI account's daily allocation is used up: {detail}"
+AUTH = (
     "Workers AI rejected the gateway's Cloudflare credentials; the operator must update the "
-    "API token.",
+    "API token."
 )
-TOO_LARGE = Rule(
-    "request too large", False, 413, "request_too_large", "The request is too large: {detail}"
-)
-BAD_INPUT = Rule(
-    "invalid input",
-    False,
-    400,
-    "upstream_invalid_request",
-    "Workers AI rejected the request: {detail}",
-)
-RATE_LIMIT = Rule(
-    "the account's request rate limit",
-    False,
-    429,
-    "rate_limit_exceeded",
-    "Workers AI rate limit reached: {detail}",
-)
-UNAVAILABLE = Rule(
-    "service unavailable", True, 503, "upstream_unavailable", "Workers AI is unavailable: {detail}"
-)
-FAILED = Rule(
-    "upstream failure (a 5xx, or a 2xx without the documented result)",
-    True,
-    502,
-    "upstream_error",
-    "Workers AI failed: {detail}",
-)
-UNREACHABLE = Rule(
-    "no answer: connection refused or broken",
-    True,
-    502,
-    "upstream_unavailable",
-    "Workers AI is unreachable: {detail}",
-)
-NO_ANSWER_IN_TIME = Rule(
-    "no answer, or no stream event, in time", True, 504, "upstream_timeout", "{detail}"
-)
+LARGE = "The request is too large: {detail}"
+REFUSED = "Workers AI rejected the request: {detail}"
+LIMITED = "Workers AI rate limit reached: {detail}"
+DOWN = "Workers AI is unavailable: {detail}"
+FAILED = "Workers AI failed: {detail}"
+UNREACHABLE = "Workers AI is unreachable: {detail}"
+OURS = "{detail}"  # our own words, for failures where nothing answered in time
 
+# fmt: off
 CODES: dict[int, Rule] = {
-    3040: CAPACITY,
-    3007: TIMEOUT,
-    3008: Rule("request aborted", True, 504, "upstream_timeout", TIMEOUT.message),
-    5007: NO_MODEL,
-    3042: Rule("invalid model id", True, 404, NO_MODEL.code, NO_MODEL.message, "model"),
-    5035: PAID_ONLY,
-    3036: DAILY_QUOTA,
-    4006: DAILY_QUOTA,
-    10000: BAD_TOKEN,
-    3006: TOO_LARGE,
-    5004: BAD_INPUT,
-    3003: BAD_INPUT,
-    8001: BAD_INPUT,
-    8006: Rule(
-        "a forced tool call needs a larger max_tokens", False, 400, BAD_INPUT.code, "{detail}"
-    ),
+    #           meaning                          retry  HTTP client code                 message
+    3040:  Rule("out of capacity",               True,  429, "model_busy",               BUSY),
+    3007:  Rule("timeout",                       True,  504, "upstream_timeout",         LATE),
+    3008:  Rule("request aborted",               True,  504, "upstream_timeout",         LATE),
+    5007:  Rule("no such model or task",         True,  404, "model_not_found",  NO_MODEL, "model"),
+    3042:  Rule("invalid model id",              True,  404, "model_not_found",  NO_MODEL, "model"),
+    5035:  Rule("model needs the Paid plan",     True,  403, "model_not_allowed",        PAID),
+    3036:  Rule("daily allocation used up",      False, 429, "daily_quota_exceeded",     QUOTA),
+    4006:  Rule("daily allocation used up",      False, 429, "daily_quota_exceeded",     QUOTA),
+    10000: Rule("bad Cloudflare API token",      False, 502, "upstream_auth_failed",     AUTH),
+    3006:  Rule("request too large",             False, 413, "request_too_large",        LARGE),
+    5004:  Rule("invalid input",                 False, 400, "upstream_invalid_request", REFUSED),
+    3003:  Rule("invalid input",                 False, 400, "upstream_invalid_request", REFUSED),
+    8001:  Rule("invalid input",                 False, 400, "upstream_invalid_request", REFUSED),
+    8006:  Rule("forced tool, max_tokens small", False, 400, "upstream_invalid_request", REFUSED),
 }
-"""Cloudflare's error codes (reference/workers-ai.md): a code decides before the status does."""
+"""Cloudflare's error codes (reference/workers-ai.md): a known code decides first."""
 
 STATUSES: dict[int, Rule] = {
-    401: BAD_TOKEN,
-    403: BAD_TOKEN,
-    404: Rule("not found", False, 404, NO_MODEL.code, NO_MODEL.message, "model"),
-    408: TIMEOUT,
-    413: TOO_LARGE,
-    429: RATE_LIMIT,
-    503: UNAVAILABLE,
-    504: TIMEOUT,
+    401:   Rule("bad Cloudflare API token",      False, 502, "upstream_auth_failed",     AUTH),
+    403:   Rule("bad Cloudflare API token",      False, 502, "upstream_auth_failed",     AUTH),
+    404:   Rule("not found",                     False, 404, "model_not_found",  NO_MODEL, "model"),
+    408:   Rule("timeout",                       True,  504, "upstream_timeout",         LATE),
+    413:   Rule("request too large",             False, 413, "request_too_large",        LARGE),
+    429:   Rule("account rate limit",            False, 429, "rate_limit_exceeded",      LIMITED),
+    503:   Rule("service unavailable",           True,  503, "upstream_unavailable",     DOWN),
+    504:   Rule("timeout",                       True,  504, "upstream_timeout",         LATE),
 }
-"""HTTP statuses that answered without a known code. Other 4xx are invalid input; anything else
-(other 5xx, and a 2xx or 3xx that is not a success) is FAILED."""
+"""HTTP statuses without a known code; other 4xx are INVALID_INPUT, anything else FAILURE."""
+
+INVALID_INPUT = Rule("invalid input",            False, 400, "upstream_invalid_request", REFUSED)
+FAILURE = Rule("5xx, or 2xx without a result",   True,  502, "upstream_error",           FAILED)
 
 KINDS: dict[str, Rule] = {
-    "timeout": NO_ANSWER_IN_TIME,
-    "connect": UNREACHABLE,
-    "transport": UNREACHABLE,
+    "timeout":   Rule("no answer in time",       True,  504, "upstream_timeout",         OURS),
+    "connect":   Rule("connection refused",      True,  502, "upstream_unavailable", UNREACHABLE),
+    "transport": Rule("connection broken",       True,  502, "upstream_unavailable", UNREACHABLE),
 }
 """Failures with no answer at all."""
+# fmt: on
 
 
 def rule_for(error: UpstreamError) -> Rule:
@@ -185,12 +130,12 @@ def rule_for(error: UpstreamError) -> Rule:
     if error.code is not None and error.code in CODES:
         return CODES[error.code]
     if error.status is None:
-        return KINDS.get(error.kind, UNREACHABLE)
+        return KINDS.get(error.kind, KINDS["transport"])
     if error.status in STATUSES:
         return STATUSES[error.status]
     if 400 <= error.status < 500:
-        return BAD_INPUT
-    return FAILED
+        return INVALID_INPUT
+    return FAILURE
 
 
 def from_upstream(error: UpstreamError) -> GatewayError:
