@@ -79,3 +79,23 @@ def test_a_client_leaving_before_the_first_byte_cancels_the_upstream_call(
         wait_until_quiet(gateway, baseline)
     assert logged["status"] == 499
     assert [run["model"] for run in upstream_runs(emulator)] == [PRIMARY]
+
+
+def test_a_client_leaving_mid_stream_closes_the_upstream_stream(gateway, emulator):
+    """The upstream stream would go on for over a minute; once the client hangs up, the
+    gateway closes it, so the emulator's task for it ends."""
+    emulator.add_fault(model=PRIMARY, chunk_delay_ms=200, times=None)
+    baselines = {server: len(server.running_tasks()) for server in (gateway, emulator)}
+    with httpx.stream(
+        "POST",
+        f"{gateway.url}/v1/chat/completions",
+        json={"model": "gpt-4", "messages": LONG, "stream": True},
+        headers={"authorization": f"Bearer {gateway.api_key}"},
+        timeout=30,
+    ) as response:
+        lines = response.iter_lines()
+        assert next(line for line in lines if '"content"' in line)
+        assert next(line for line in lines if '"content"' in line)
+    for server, baseline in baselines.items():
+        wait_until_quiet(server, baseline)
+    assert emulator.faults()[0]["hits"] == 1
