@@ -19,7 +19,11 @@ Route = Literal["run", "chat", "embeddings", "search", "schema"]
 
 
 class FaultSpec(BaseModel):
-    """What POST /_emulator/faults accepts. A fault without status only changes behaviour."""
+    """What POST /_emulator/faults accepts. A fault without status only changes behaviour.
+
+    A `code` implies its HTTP status, so the answer fails at once; `error_after_chunks` sends
+    its error object (with `message`) in place of a result instead, under 200.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
