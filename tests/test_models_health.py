@@ -145,6 +145,6 @@ def test_aliases_follow_the_overridden_models(custom_gateway, emulator, alias, m
     raw = sdk(custom_gateway).chat.completions.with_raw_response.create(
         model=alias, messages=[{"role": "user", "content": "hi"}]
     )
-    assert raw.parse().model == model
+    assert raw.parse().model == alias
     assert raw.headers["x-gateway-model"] == model
     assert [request["model"] for request in emulator.requests()] == [model]

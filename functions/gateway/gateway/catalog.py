@@ -26,16 +26,20 @@ class Capabilities:
     `streams` is False for models that answer one JSON body even when asked to stream
     (gpt-oss): the gateway asks them without streaming and synthesises the stream.
     `vision` None means unknown: images are passed through and the upstream decides.
+    `reasoning_efforts` are the `reasoning_effort` values the model takes (none: it does not
+    reason, or takes no control).
     """
 
     vision: bool | None = None
     tools: bool = True
     streams: bool = True
-    reasoning: bool = False
+    reasoning_efforts: tuple[str, ...] = ()
     prompt_form: bool = True
     penalty_range: tuple[float, float] = (0.0, 2.0)
     context_window: int | None = None
 
+
+GPT_OSS_EFFORTS = ("low", "medium", "high")
 
 KNOWN_MODELS: dict[str, Capabilities] = {
     "@cf/meta/llama-4-scout-17b-16e-instruct": Capabilities(vision=True, context_window=131000),
@@ -47,10 +51,18 @@ KNOWN_MODELS: dict[str, Capabilities] = {
         vision=False, tools=False, context_window=32768
     ),
     "@cf/openai/gpt-oss-120b": Capabilities(
-        vision=False, streams=False, reasoning=True, prompt_form=False, context_window=128000
+        vision=False,
+        streams=False,
+        reasoning_efforts=GPT_OSS_EFFORTS,
+        prompt_form=False,
+        context_window=128000,
     ),
     "@cf/openai/gpt-oss-20b": Capabilities(
-        vision=False, streams=False, reasoning=True, prompt_form=False, context_window=128000
+        vision=False,
+        streams=False,
+        reasoning_efforts=GPT_OSS_EFFORTS,
+        prompt_form=False,
+        context_window=128000,
     ),
 }
 
