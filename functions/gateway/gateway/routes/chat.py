@@ -44,7 +44,7 @@ async def create_chat_completion(
     svc: Services = Depends(services),
     ctx: RequestContext = Depends(request_context),
 ) -> Response:
-    chain = svc.catalog.chain(req.model)
+    chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
     if has_images(req.messages):
         if capabilities(chain[0]).vision is False:

@@ -39,7 +39,7 @@ async def create_completion(
     svc: Services = Depends(services),
     ctx: RequestContext = Depends(request_context),
 ) -> Response:
-    chain = svc.catalog.chain(req.model)
+    chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
 
     prompt = prompt_text(req)
