@@ -177,8 +177,9 @@ def _parse_tool_choice(raw: Any, tools: list[Tool]) -> Any:
     anything else is refused with 8001 "Invalid input" (reference: "request fields")."""
     if raw is None or raw in TOOL_CHOICE_MODES:
         return raw
-    function = raw.get("function") if isinstance(raw, dict) else None
-    if raw.get("type") == "function" and isinstance(function, dict) and function.get("name"):
+    named = isinstance(raw, dict) and raw.get("type") == "function"
+    function = raw.get("function") if named else None
+    if isinstance(function, dict) and function.get("name"):
         if function["name"] not in {tool.name for tool in tools}:
             raise UpstreamError(8001, f"Invalid input: no tool named {function['name']!r}")
         return raw

@@ -244,12 +244,10 @@ def chat_body(
 
 def prompt_text(req: CompletionRequest) -> str:
     """The one prompt as text: a token array is decoded with cl100k_base."""
-    prompt = req.prompt[0] if isinstance(req.prompt, list) and req.prompt else req.prompt
-    if isinstance(prompt, str):
-        return prompt
-    if prompt and isinstance(prompt[0], list):
-        prompt = prompt[0]
-    return tokens.decode(prompt, param="prompt")
+    prompt: Any = req.prompt
+    if isinstance(prompt, list) and prompt and not isinstance(prompt[0], int):
+        prompt = prompt[0]  # the one prompt of a list: a string or a token array
+    return prompt if isinstance(prompt, str) else tokens.decode(prompt, param="prompt")
 
 
 def completion_body(
