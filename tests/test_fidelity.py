@@ -6,6 +6,7 @@ The emulator is the upstream; what the gateway sent is read from its request log
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import struct
 from typing import Any
@@ -131,28 +132,64 @@ UPSTREAM_EXAMPLES = {
     "max_completion_tokens": (34, "max_tokens", 34),
     "messages": (PARIS, "messages", PARIS),
     "tools": ([WEATHER], "tools", [WEATHER]),
-    "tool_choice": ("auto", "tool_choice", None),
     "response_format": ({"type": "json_object"}, "response_format", {"type": "json_object"}),
     "reasoning_effort": ("xhigh", "reasoning_effort", "high"),
 }
+"""A value for each UPSTREAM row, the upstream field it lands in, and the value sent there."""
+UPSTREAM_ROWS = [
+    (endpoint, name)
+    for endpoint, table in parameters.TABLES.items()
+    for name, row in table.items()
+    if row.handling is Handling.UPSTREAM and name != "tool_choice"  # its own tests below
+]
 
 
-@pytest.mark.parametrize("name", UPSTREAM_EXAMPLES)
-def test_upstream_rows_reach_workers_ai(gateway, emulator, name):
+@pytest.mark.parametrize(("endpoint", "name"), UPSTREAM_ROWS, ids="-".join)
+def test_upstream_rows_reach_workers_ai(gateway, emulator, endpoint, name):
     value, upstream_name, sent = UPSTREAM_EXAMPLES[name]
-    body: dict[str, Any] = {"model": "gpt-4o-mini" if name == "reasoning_effort" else "gpt-4o"}
-    body |= {"messages": PARIS, name: value}
-    if name == "tool_choice":
-        body["tools"], sent = [WEATHER], "auto"
-    assert chat(gateway, **body).status_code == 200
+    path, body = BASE[endpoint]
+    if name == "reasoning_effort":
+        body = body | {"model": "gpt-4o-mini"}
+    assert post(gateway, path, body | {name: value}).status_code == 200
     assert last_run(emulator)["body"][upstream_name] == sent
 
 
-def test_every_upstream_row_has_an_example():
-    for endpoint, table in parameters.TABLES.items():
-        for name, row in table.items():
-            if row.handling is Handling.UPSTREAM:
-                assert name in UPSTREAM_EXAMPLES, (endpoint, name)
+GATEWAY_TESTS = {
+    "model": "test_fidelity.test_a_typo_in_a_model_name_is_a_404_not_the_backups_answer",
+    "stream": "test_streaming.test_chat_stream_follows_openais_rules",
+    "stream_options": "test_streaming.test_include_usage_adds_exactly_one_usage_chunk",
+    "stop": "test_streaming.test_stop_sequence_split_across_pieces",
+    "parallel_tool_calls": "test_fidelity.test_parallel_tool_calls_false_keeps_the_first_call",
+    "functions": "test_fidelity.test_functions_and_function_call_behave_as_tools",
+    "function_call": "test_fidelity.test_function_call_none_gives_text",
+    "prompt": "test_fidelity.test_a_legacy_prompt_as_tokens",
+    "echo": "test_completions.test_echo_prepends_the_prompt",
+    "input": "test_fidelity.test_every_embedding_input_form",
+    "encoding_format": "test_completions.test_embeddings_alias_and_base64",
+    "dimensions": "test_fidelity.test_dimensions_must_be_the_models_own",
+}
+"""The test that shows each GATEWAY row's behaviour."""
+
+
+def test_every_gateway_row_has_a_test():
+    rows = {
+        name
+        for table in parameters.TABLES.values()
+        for name, row in table.items()
+        if row.handling is Handling.GATEWAY
+    }
+    assert rows == set(GATEWAY_TESTS)
+    for reference in GATEWAY_TESTS.values():
+        module, function = reference.split(".")
+        assert callable(getattr(importlib.import_module(module), function)), reference
+
+
+def test_dimensions_must_be_the_models_own(client, emulator):
+    result = client.embeddings.create(model="text-embedding-3-small", input="x", dimensions=768)
+    assert len(result.data[0].embedding) == 768
+    with pytest.raises(openai.BadRequestError) as caught:
+        client.embeddings.create(model="text-embedding-3-small", input="x", dimensions=256)
+    assert caught.value.param == "dimensions"
 
 
 # --- tool_choice --------------------------------------------------------------------------------
