@@ -434,11 +434,15 @@ def test_a_typo_in_a_model_name_is_a_404_not_the_backups_answer(gateway, emulato
     assert upstream_runs(emulator) == []
 
 
-def test_a_catalogue_model_is_answered_and_echoed(gateway, emulator):
-    model = "@cf/mistralai/mistral-small-3.1-24b-instruct"
-    response = chat(gateway, model=model)
-    assert response.json()["model"] == model
-    assert response.headers["x-gateway-model"] == model
+CATALOGUE_ONLY = "@cf/zai-org/glm-4.7-flash"  # in the emulator's catalogue, not in catalog.py
+
+
+def test_a_model_only_the_catalogue_knows_is_answered_and_falls_back(gateway, emulator):
+    response = chat(gateway, model=CATALOGUE_ONLY)
+    assert response.json()["model"] == CATALOGUE_ONLY
+    assert response.headers["x-gateway-model"] == CATALOGUE_ONLY
+    emulator.add_fault(model=CATALOGUE_ONLY, status=500)
+    assert chat(gateway, model=CATALOGUE_ONLY).headers["x-gateway-model"] == BACKUP
 
 
 def test_an_embedding_model_for_chat_is_a_400(gateway, emulator, openai_schemas):
@@ -455,8 +459,10 @@ def test_without_the_catalogue_known_models_work_and_unknown_ones_do_not_fall_ba
         assert chat(server, model="gpt-4o-mini").status_code == 200
         response = chat(server, model="@cf/meta/llama-4-scout-17b-16e-instruc")
         assert_error(response, 404, openai_schemas, code="model_not_found")
+        emulator.add_fault(model=CATALOGUE_ONLY, status=500)
+        assert chat(server, model=CATALOGUE_ONLY).status_code == 502, "unvouched: no fallback"
     tried = [run["model"] for run in upstream_runs(emulator)]
-    assert tried == [PRIMARY, BACKUP, "@cf/meta/llama-4-scout-17b-16e-instruc"]
+    assert tried == [PRIMARY, BACKUP, "@cf/meta/llama-4-scout-17b-16e-instruc", CATALOGUE_ONLY]
 
 
 def test_streams_echo_the_requested_name(gateway, emulator):
@@ -521,3 +527,11 @@ def test_embedding_models_are_listed_and_retrievable(client, emulator):
     assert client.models.retrieve("text-embedding-3-small").id == "text-embedding-3-small"
     with pytest.raises(openai.NotFoundError):
         client.embeddings.create(model="text-embedding-4-huge", input="x")
+
+
+def test_the_catalogue_is_read_to_its_last_page(start_gateway, emulator, monkeypatch):
+    monkeypatch.setattr("gateway.upstream.CATALOGUE_PAGE", 2)
+    with start_gateway() as server:
+        assert chat(server, model=CATALOGUE_ONLY).status_code == 200
+    pages = [r["query"]["page"] for r in emulator.requests() if r["route"] == "search"]
+    assert sorted(pages).count("1") == 2 and "3" in pages, pages
