@@ -15,9 +15,8 @@ import httpx
 import openai
 import pytest
 from helpers import KEYS, GatewayServer, assert_error, last_run, upstream_runs
-from test_parameters import CHAT, LEGACY, REFUSED_EXAMPLES
+from test_parameters import CHAT, LEGACY, REFUSED_EXAMPLES, rows
 
-from gateway import parameters
 from gateway.parameters import Handling
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
@@ -101,13 +100,7 @@ NO_EFFECT_EXAMPLES = {
 
 
 def test_every_no_effect_row_has_an_example():
-    rows = {
-        (endpoint, name)
-        for endpoint, table in parameters.TABLES.items()
-        for name, row in table.items()
-        if row.handling is Handling.NO_EFFECT
-    }
-    assert rows == set(NO_EFFECT_EXAMPLES)
+    assert set(rows(Handling.NO_EFFECT)) == set(NO_EFFECT_EXAMPLES)
 
 
 @pytest.mark.parametrize(("endpoint", "name"), NO_EFFECT_EXAMPLES, ids="-".join)
@@ -137,10 +130,9 @@ UPSTREAM_EXAMPLES = {
 }
 """A value for each UPSTREAM row, the upstream field it lands in, and the value sent there."""
 UPSTREAM_ROWS = [
-    (endpoint, name)
-    for endpoint, table in parameters.TABLES.items()
-    for name, row in table.items()
-    if row.handling is Handling.UPSTREAM and name != "tool_choice"  # its own tests below
+    row
+    for row in rows(Handling.UPSTREAM)
+    if row[1] != "tool_choice"  # its own tests below
 ]
 
 
@@ -172,13 +164,7 @@ GATEWAY_TESTS = {
 
 
 def test_every_gateway_row_has_a_test():
-    rows = {
-        name
-        for table in parameters.TABLES.values()
-        for name, row in table.items()
-        if row.handling is Handling.GATEWAY
-    }
-    assert rows == set(GATEWAY_TESTS)
+    assert {name for _, name in rows(Handling.GATEWAY)} == set(GATEWAY_TESTS)
     for reference in GATEWAY_TESTS.values():
         module, function = reference.split(".")
         assert callable(getattr(importlib.import_module(module), function)), reference

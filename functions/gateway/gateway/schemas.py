@@ -7,7 +7,7 @@ Unknown request fields are ignored, as many OpenAI clients send extras.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import (
     BaseModel,
@@ -27,6 +27,16 @@ Penalty = Annotated[float, Field(ge=-2.0, le=2.0)]
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="ignore")
+
+
+class Unsupported(Request):
+    """A shape of OpenAI's spec that Workers AI cannot take: a 400 naming where it is."""
+
+    reason: ClassVar[str]
+
+    @model_validator(mode="after")
+    def _refuse(self) -> Unsupported:
+        raise ValueError(self.reason)
 
 
 class TextPart(Request):
@@ -51,22 +61,16 @@ class ImagePart(Request):
     image_url: ImageURL
 
 
-class AudioPart(Request):
+class AudioPart(Unsupported):
+    reason: ClassVar[str] = "audio input is not supported by Workers AI chat models"
     type: Literal["input_audio"]
     input_audio: dict[str, Any]
 
-    @model_validator(mode="after")
-    def _unsupported(self) -> AudioPart:
-        raise ValueError("audio input is not supported by Workers AI chat models")
 
-
-class FilePart(Request):
+class FilePart(Unsupported):
+    reason: ClassVar[str] = "file input is not supported by Workers AI chat models"
     type: Literal["file"]
     file: dict[str, Any]
-
-    @model_validator(mode="after")
-    def _unsupported(self) -> FilePart:
-        raise ValueError("file input is not supported by Workers AI chat models")
 
 
 UserContentPart = Annotated[
@@ -151,13 +155,10 @@ class Tool(Request):
     function: FunctionDefinition
 
 
-class CustomTool(Request):
+class CustomTool(Unsupported):
+    reason: ClassVar[str] = "custom tools are not supported by Workers AI: use function tools"
     type: Literal["custom"]
     custom: dict[str, Any]
-
-    @model_validator(mode="after")
-    def _unsupported(self) -> CustomTool:
-        raise ValueError("custom tools are not supported by Workers AI: use function tools")
 
 
 class NamedFunction(Request):
@@ -187,13 +188,10 @@ class AllowedToolsChoice(Request):
     allowed_tools: AllowedTools
 
 
-class CustomToolChoice(Request):
+class CustomToolChoice(Unsupported):
+    reason: ClassVar[str] = "custom tools are not supported by Workers AI: name a function tool"
     type: Literal["custom"]
     custom: dict[str, Any]
-
-    @model_validator(mode="after")
-    def _unsupported(self) -> CustomToolChoice:
-        raise ValueError("custom tools are not supported by Workers AI: name a function tool")
 
 
 def _by_type(*models: type[Request], what: str) -> Any:
