@@ -222,9 +222,10 @@ def test_legacy_functions_are_tools(function_call, sent):
     if isinstance(choice, dict):
         choice = choice["function"]["name"]
     assert choice == sent
-    assert ToolRules.of(req) == ToolRules(
-        frozenset({"get_weather", "get_time"}), one_call=True, legacy=True
+    callable_names = {"none": set(), "get_time": {"get_time"}}.get(
+        sent, {"get_weather", "get_time"}
     )
+    assert ToolRules.of(req) == ToolRules(frozenset(callable_names), one_call=True, legacy=True)
 
 
 @pytest.mark.parametrize(
@@ -243,6 +244,12 @@ def test_a_choice_without_its_tools_is_a_400(fields, param):
     with pytest.raises(GatewayError) as caught:
         chat(**fields)
     assert caught.value.param == param
+
+
+def test_only_the_tools_a_choice_allows_can_be_recovered_from_text():
+    named = {"type": "function", "function": {"name": "get_time"}}
+    assert ToolRules.of(chat(tools=[WEATHER, TIME], tool_choice=named)).names == {"get_time"}
+    assert ToolRules.of(chat(tools=[WEATHER, TIME], tool_choice="none")).names == set()
 
 
 def test_parallel_tool_calls_false_means_one_call():

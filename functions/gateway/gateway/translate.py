@@ -174,8 +174,9 @@ def upstream_tools(req: ChatCompletionRequest) -> tuple[list[dict[str, Any]], An
 
 @dataclass(frozen=True)
 class ToolRules:
-    """How tool calls come back: which names exist, whether only the first call is kept
-    (`parallel_tool_calls: false`), and whether in the deprecated `function_call` shape."""
+    """How tool calls come back: the names the model may call (none under `tool_choice:
+    "none"`), whether only the first call is kept (`parallel_tool_calls: false`), and whether
+    in the deprecated `function_call` shape."""
 
     names: frozenset[str] = frozenset()
     one_call: bool = False
@@ -183,8 +184,10 @@ class ToolRules:
 
     @classmethod
     def of(cls, req: ChatCompletionRequest) -> ToolRules:
+        tools, choice = upstream_tools(req)
+        callable_tools = [] if choice == "none" else tools
         return cls(
-            frozenset(tool.name for tool in req.function_tools),
+            frozenset(tool["function"]["name"] for tool in callable_tools),
             one_call=req.one_tool_call,
             legacy=req.legacy_functions,
         )
