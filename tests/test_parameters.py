@@ -237,6 +237,7 @@ def test_legacy_functions_are_tools(function_call, sent):
             "tool_choice",
         ),
         ({"function_call": {"name": "x"}, "functions": [TIME["function"]]}, "function_call"),
+        ({"function_call": {"name": "get_time"}}, "function_call"),
         ({"tools": [WEATHER], "functions": [TIME["function"]]}, "functions"),
     ],
 )

@@ -359,7 +359,7 @@ class ChatCompletionRequest(SamplingParams):
     @property
     def choice(self) -> ToolChoice | None:
         """`tool_choice`, or the deprecated `function_call` in its terms."""
-        if self.legacy_functions and self.function_call is not None:
+        if self.function_call is not None and not self.tools:
             if isinstance(self.function_call, NamedFunction):
                 return NamedToolChoice(type="function", function=self.function_call)
             return self.function_call
@@ -374,7 +374,7 @@ class ChatCompletionRequest(SamplingParams):
 def _check_tool_choice(req: ChatCompletionRequest) -> None:
     """A choice that forces or names tools needs those tools (OpenAI answers a 400 too)."""
     choice, names = req.choice, {tool.name for tool in req.function_tools}
-    param = "function_call" if req.legacy_functions else "tool_choice"
+    param = "function_call" if req.function_call is not None and not req.tools else "tool_choice"
     if choice is None or choice in ("none", "auto"):
         return
     if not names:
