@@ -521,3 +521,15 @@ def test_the_catalogue_is_read_to_its_last_page(start_gateway, emulator, monkeyp
         assert chat(server, model=CATALOGUE_ONLY).status_code == 200
     pages = [r["query"]["page"] for r in emulator.requests() if r["route"] == "search"]
     assert sorted(pages).count("1") == 2 and "3" in pages, pages
+
+
+def test_a_custom_tool_call_in_history_is_a_400_naming_it(gateway, emulator, openai_schemas):
+    call = {"id": "c1", "type": "custom", "custom": {"name": "grep", "input": "x"}}
+    history = [*PARIS, {"role": "assistant", "content": None, "tool_calls": [call]}]
+    error = assert_error(
+        chat(gateway, messages=history), 400, openai_schemas, param="messages[1].tool_calls[0]"
+    )
+    assert "custom tool calls" in error["message"]
+    untyped = {"id": "c2", "function": {"name": "get_weather", "arguments": "{}"}}
+    history = [*PARIS, {"role": "assistant", "content": None, "tool_calls": [untyped]}]
+    assert chat(gateway, messages=history, tools=[WEATHER]).status_code == 200

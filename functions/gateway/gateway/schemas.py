@@ -39,6 +39,28 @@ class Unsupported(Request):
         raise ValueError(self.reason)
 
 
+def _by_type(*models: type[Request], what: str, default: str | None = None) -> Any:
+    """A union of `models` chosen by their `type` (`default` when it is missing), each branch
+    labelled with its class name (as errors.py expects: a `function` tag would read as a field
+    name)."""
+    tags = {model.model_fields["type"].annotation.__args__[0]: model.__name__ for model in models}
+
+    def tag(value: Any) -> str | None:
+        if isinstance(value, dict):
+            return tags.get(value.get("type", default))
+        return tags.get(getattr(value, "type", None))
+
+    branches = tuple(Annotated[model, Tag(model.__name__)] for model in models)
+    return Annotated[
+        Union[branches],  # noqa: UP007 -- built from a tuple
+        Discriminator(
+            tag,
+            custom_error_type="invalid_type",
+            custom_error_message=f"{what} type must be one of {', '.join(map(repr, tags))}",
+        ),
+    ]
+
+
 class TextPart(Request):
     type: Literal["text"]
     text: str
@@ -90,6 +112,15 @@ class ToolCall(Request):
     function: FunctionCall
 
 
+class CustomToolCall(Unsupported):
+    reason: ClassVar[str] = "custom tool calls are not supported by Workers AI"
+    type: Literal["custom"]
+    custom: dict[str, Any]
+
+
+AssistantToolCall = _by_type(ToolCall, CustomToolCall, what="a tool call's", default="function")
+
+
 class SystemMessage(Request):
     role: Literal["system", "developer"]
     content: str | list[TextPart]
@@ -106,7 +137,7 @@ class AssistantMessage(Request):
     role: Literal["assistant"]
     content: str | list[AssistantContentPart] | None = None
     refusal: str | None = None
-    tool_calls: list[ToolCall] | None = None
+    tool_calls: list[AssistantToolCall] | None = None
     function_call: FunctionCall | None = Field(default=None, description="Deprecated.")
     name: str | None = None
     audio: dict[str, Any] | None = None
@@ -192,26 +223,6 @@ class CustomToolChoice(Unsupported):
     reason: ClassVar[str] = "custom tools are not supported by Workers AI: name a function tool"
     type: Literal["custom"]
     custom: dict[str, Any]
-
-
-def _by_type(*models: type[Request], what: str) -> Any:
-    """A union of `models` chosen by their `type`, each branch labelled with its class name (as
-    errors.py expects: a `function` tag would read as a field name)."""
-    tags = {model.model_fields["type"].annotation.__args__[0]: model.__name__ for model in models}
-
-    def tag(value: Any) -> str | None:
-        kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-        return tags.get(kind)
-
-    branches = tuple(Annotated[model, Tag(model.__name__)] for model in models)
-    return Annotated[
-        Union[branches],  # noqa: UP007 -- built from a tuple
-        Discriminator(
-            tag,
-            custom_error_type="invalid_type",
-            custom_error_message=f"{what} type must be one of {', '.join(map(repr, tags))}",
-        ),
-    ]
 
 
 ToolChoice = Literal["none", "auto", "required", "any"] | _by_type(
