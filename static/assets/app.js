@@ -227,7 +227,7 @@ async function streamAnswer(response, answer) {
     if (choice?.delta?.content) answer.append(choice.delta.content);
     finish = choice?.finish_reason || finish;
     usage = chunk.usage || usage;
-    model = chunk.model || model;
+    model = model || chunk.model; // chunks echo the name asked for; the header names who answered
     status("Streaming…");
   }
   return summary(model, finish, usage);
