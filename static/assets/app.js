@@ -111,7 +111,8 @@ function renderModels(ids, source) {
 
   const select = $("model");
   const previous = select.value || sessionStorage.getItem("gateway.model") || primary;
-  const models = ids.filter((id) => !(id in aliases));
+  // /v1/models lists embedding models and aliases too; the console chats, so it offers the others.
+  const models = ids.filter((id) => !(id in aliases) && !/embed|\/bge-/i.test(id));
   select.replaceChildren(
     h("optgroup", { label: "Models" }, models.map((id) => h("option", { value: id }, id))),
     h("optgroup", { label: "Aliases" }, Object.keys(aliases).map((id) => h("option", { value: id }, id))),
