@@ -130,8 +130,8 @@ CHAT_COMPLETIONS: dict[str, Parameter] = {
 COMPLETIONS: dict[str, Parameter] = {
     **_SAMPLING,
     "prompt": gateway(
-        "a string, or one string, token array (decoded with `cl100k_base`) in a list; "
-        "several prompts are a 400"
+        "a string or a token array (decoded with `cl100k_base`), alone or as a list's one "
+        "item; several prompts are a 400"
     ),
     "max_tokens": upstream("sent as is; default 16, as OpenAI's"),
     "echo": gateway("the prompt is put before the text (and first in a stream)"),
