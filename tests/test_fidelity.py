@@ -389,9 +389,12 @@ def test_every_input_message_shape_is_accepted(gateway, emulator, openai_schemas
     sent = last_run(emulator)["body"]["messages"]
     assert sent[2] == {"role": "assistant", "content": "No."}
     assert sent[3] == {"role": "assistant", "content": "I can't help with that."}
+    assert "reasoning" not in sent[5], "a model that does not reason never sees reasoning"
+    assert all("name" not in item for item in sent)
+    assert chat(gateway, model="gpt-4o-mini", messages=history, tools=[WEATHER]).status_code == 200
+    sent = last_run(emulator)["body"]["messages"]
     assert sent[5]["reasoning"] == "They want weather."
     assert "They want weather." not in sent[5]["content"]
-    assert all("name" not in item for item in sent)
 
 
 @pytest.mark.parametrize(

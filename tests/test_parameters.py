@@ -14,7 +14,7 @@ import pytest
 from helpers import OPENAI_SPEC, ROOT
 
 from gateway import parameters, tokens
-from gateway.catalog import GPT_OSS_EFFORTS, Capabilities
+from gateway.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
 from gateway.errors import GatewayError
 from gateway.parameters import Handling
 from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
@@ -283,7 +283,8 @@ def test_every_message_shape_becomes_what_workers_ai_takes():
             {"role": "tool", "tool_call_id": "c1", "content": [{"type": "text", "text": "ok"}]},
         ]
     )
-    assert native_messages(req.messages, Capabilities()) == [
+    gpt_oss = KNOWN_MODELS["@cf/openai/gpt-oss-120b"]
+    assert native_messages(req.messages, gpt_oss) == [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "weather?"},
         {"role": "assistant", "content": "No."},
@@ -304,6 +305,8 @@ def test_every_message_shape_becomes_what_workers_ai_takes():
         {"role": "assistant", "content": "Sunny.", "reasoning": "I read the tool"},
         {"role": "tool", "tool_call_id": "c1", "content": "ok"},
     ]
+    others = native_messages(req.messages, Capabilities())
+    assert not any("reasoning" in item for item in others), "only reasoning models get it back"
 
 
 # --- token ids ----------------------------------------------------------------------------------

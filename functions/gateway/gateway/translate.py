@@ -76,10 +76,11 @@ def _user_content(content: str | list[Any], vision: bool | None) -> str | list[d
     return [part.model_dump(exclude_none=True) for part in content]
 
 
-def _assistant(message: AssistantMessage, index: int) -> dict[str, Any]:
+def _assistant(message: AssistantMessage, index: int, reasons: bool) -> dict[str, Any]:
     """An earlier assistant turn: text (or its refusal), tool calls (also the deprecated
-    `function_call`, given the id `call_{index}`), and its reasoning in `reasoning`, which is
-    where Workers AI reads it back (reference: "Reasoning from earlier turns")."""
+    `function_call`, given the id `call_{index}`), and for a model that `reasons` its reasoning
+    in `reasoning`, where Workers AI reads it back (reference: "Reasoning from earlier turns");
+    other models never see it."""
     item: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
     if not item["content"] and message.refusal:
         item["content"] = message.refusal
@@ -94,7 +95,7 @@ def _assistant(message: AssistantMessage, index: int) -> dict[str, Any]:
         )
     if calls:
         item["tool_calls"] = calls
-    if reasoning := message.reasoning or message.reasoning_content:
+    if reasons and (reasoning := message.reasoning or message.reasoning_content):
         item["reasoning"] = reasoning
     return item
 
@@ -109,7 +110,7 @@ def native_messages(messages: list[Message], caps: Capabilities) -> list[dict[st
         if isinstance(message, SystemMessage):
             out.append({"role": "system", "content": _text(message.content)})
         elif isinstance(message, AssistantMessage):
-            out.append(_assistant(message, index))
+            out.append(_assistant(message, index, bool(caps.reasoning_efforts)))
             if message.function_call:
                 function_call_id = f"call_{index}"
         elif isinstance(message, ToolMessage):
