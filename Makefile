@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions/gateway:$(CURDIR)
 
-.PHONY: dev test lint format openapi emulator clean
+.PHONY: dev test lint format openapi parameters emulator clean
 
 $(STAMP): requirements-dev.txt functions/gateway/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ format: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python scripts/export_openapi.py > static/openapi.json
+
+parameters: $(STAMP)
+	$(BIN)/python scripts/parameter_table.py
 
 clean:
 	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .ruff_cache .aws-sam artifacts

@@ -20,6 +20,7 @@ CODE_STATUS: dict[int, int] = {
     3003: 400,
     7000: 404,
     7001: 405,
+    8001: 400,
 }
 
 DEFAULT_MESSAGES: dict[int, str] = {
@@ -37,6 +38,7 @@ DEFAULT_MESSAGES: dict[int, str] = {
     3003: "Bad input",
     7000: "No route for that URI",
     7001: "Method not allowed for this route",
+    8001: "Invalid input",
 }
 
 # Code used when a fault gives only an HTTP status.

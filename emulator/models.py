@@ -67,6 +67,13 @@ _SPECS = [
         reasoning=True,
         stream_format="none",
     ),
+    ModelSpec(
+        "@cf/zai-org/glm-4.7-flash",
+        TEXT_GENERATION,
+        131_072,
+        function_calling=True,
+        stream_format="openai",
+    ),
     ModelSpec("@cf/baai/bge-base-en-v1.5", TEXT_EMBEDDINGS, 512, dimensions=768),
     ModelSpec("@cf/baai/bge-small-en-v1.5", TEXT_EMBEDDINGS, 512, dimensions=384),
     ModelSpec("@cf/baai/bge-large-en-v1.5", TEXT_EMBEDDINGS, 512, dimensions=1024),

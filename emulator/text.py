@@ -169,6 +169,23 @@ def _parse_tools(raw: Any) -> list[Tool]:
     return tools
 
 
+TOOL_CHOICE_MODES = ("none", "auto", "required")
+
+
+def _parse_tool_choice(raw: Any, tools: list[Tool]) -> Any:
+    """OpenAI's forms, as vLLM-backed models take them: `any` (another vendor's spelling) and
+    anything else is refused with 8001 "Invalid input" (reference: "request fields")."""
+    if raw is None or raw in TOOL_CHOICE_MODES:
+        return raw
+    named = isinstance(raw, dict) and raw.get("type") == "function"
+    function = raw.get("function") if named else None
+    if isinstance(function, dict) and function.get("name"):
+        if function["name"] not in {tool.name for tool in tools}:
+            raise UpstreamError(8001, f"Invalid input: no tool named {function['name']!r}")
+        return raw
+    raise UpstreamError(8001, f"Invalid input: tool_choice {raw!r}")
+
+
 def _parse_response_format(raw: Any, openai_route: bool) -> tuple[bool, dict[str, Any] | None]:
     """Return (json mode on, schema). Native /run wants the bare schema; /v1 takes OpenAI's."""
     if not isinstance(raw, dict) or raw.get("type") in (None, "text"):
@@ -216,13 +233,14 @@ def parse_chat(body: dict[str, Any], spec: ModelSpec, openai_route: bool) -> Cha
     stop = body.get("stop") or []
     stop = [stop] if isinstance(stop, str) else [s for s in stop if isinstance(s, str) and s]
     json_mode, schema = _parse_response_format(body.get("response_format"), openai_route)
+    tools = _parse_tools(body.get("tools"))
     return ChatRequest(
         messages=messages,
         max_tokens=max_tokens,
         stream=body.get("stream") is True,
         stop=stop,
-        tools=_parse_tools(body.get("tools")),
-        tool_choice=body.get("tool_choice"),
+        tools=tools,
+        tool_choice=_parse_tool_choice(body.get("tool_choice"), tools),
         json_schema=schema,
         json_mode=json_mode,
     )
@@ -252,6 +270,21 @@ def value_for(schema: Any, depth: int = 0) -> Any:
         "array": [],
         "null": None,
     }.get(kind, "emulated")
+
+
+def schema_in_messages(messages: list[Message]) -> dict[str, Any] | None:
+    """For JSON mode without a schema: the last JSON schema written into the conversation (as
+    clients put one in the prompt), so the answer has the shape they asked for."""
+    decoder = json.JSONDecoder()
+    for message in reversed(messages):
+        for start in (i for i, char in enumerate(message.text) if char == "{"):
+            try:
+                value, _ = decoder.raw_decode(message.text, start)
+            except ValueError:
+                continue
+            if isinstance(value, dict) and isinstance(value.get("properties"), dict):
+                return value
+    return None
 
 
 def _echo(text: str) -> str:
@@ -297,13 +330,18 @@ def _apply_stop(tokens: list[str], stop: list[str]) -> tuple[list[str], bool]:
 
 
 def _choose_tools(request: ChatRequest) -> list[Tool]:
+    """Forced choices always call (the named tool, or for `required` the tools the last user
+    turn names, else the first); `auto` calls the tools the last turn names, if it is a user's;
+    `none` never calls."""
     choice = request.tool_choice
-    if not request.tools or choice == "none" or request.messages[-1].role != "user":
+    if not request.tools or choice == "none":
         return []
     if isinstance(choice, dict):
-        name = (choice.get("function") or {}).get("name", choice.get("name"))
-        return [t for t in request.tools if t.name == name]
-    said = request.messages[-1].text
+        return [t for t in request.tools if t.name == choice["function"]["name"]]
+    if choice != "required" and request.messages[-1].role != "user":
+        return []
+    users = [m for m in request.messages if m.role == "user"]
+    said = users[-1].text if users else ""
     chosen = [t for t in request.tools if t.name in said]
     if not chosen and choice == "required":
         chosen = request.tools[:1]
@@ -337,8 +375,8 @@ def generate(request: ChatRequest, spec: ModelSpec) -> Generation:
         return generation
 
     if request.json_mode:
-        text = reply_text(spec.name, request.messages)
-        value = value_for(request.json_schema) if request.json_schema else {"reply": text}
+        schema = request.json_schema or schema_in_messages(request.messages)
+        value = value_for(schema) if schema else {"reply": reply_text(spec.name, request.messages)}
         tokens = pieces(json.dumps(value))
     else:
         value = None

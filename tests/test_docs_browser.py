@@ -180,6 +180,11 @@ def test_console_streams_an_answer_token_by_token(
     _wait(page, lambda d: _text(d, "models-source").startswith("Live"))
     items = page.find_elements(By.CSS_SELECTOR, "#model-list li")
     assert {li.text.split(" (")[0] for li in items} == {m["id"] for m in listed["data"]}
+    options = {
+        o.get_property("value") for o in page.find_elements(By.CSS_SELECTOR, "#model option")
+    }
+    assert "gpt-4o" in options
+    assert not {"text-embedding-3-small", "@cf/baai/bge-base-en-v1.5"} & options, "chat models only"
 
     model = page.find_element(By.ID, "model").get_property("value")
     system = page.find_element(By.ID, "system").get_property("value")

@@ -273,6 +273,56 @@ def test_openai_format_stream_on_run(api: httpx.Client) -> None:
     assert chunks[-1]["usage"]["completion_tokens"] == 3
 
 
+NOTE_TOOL = {"type": "function", "function": {"name": "note", "parameters": {"type": "object"}}}
+
+
+@pytest.mark.parametrize("model", [SCOUT, MISTRAL, GPT_OSS])
+def test_tool_choice_in_each_form_the_reference_describes(api: httpx.Client, model: str) -> None:
+    """Forced choices call even when the turn names no tool; `none` answers text."""
+    tools = {"tools": [ADD_TOOL, NOTE_TOOL]}
+
+    def called(choice: Any) -> list[str]:
+        result = run(api, model, user("hello") | tools | {"tool_choice": choice}).json()["result"]
+        calls = (
+            result.get("tool_calls")
+            or result.get("choices", [{}])[0].get("message", {}).get("tool_calls")
+            or []
+        )
+        return [call.get("name") or call["function"]["name"] for call in calls]
+
+    assert called("auto") == []
+    assert called("required") == ["add"]
+    assert called({"type": "function", "function": {"name": "note"}}) == ["note"]
+    assert called("none") == []
+    named_none = run(api, model, user("please add") | tools | {"tool_choice": "none"})
+    assert "add" not in json.dumps(named_none.json()["result"].get("tool_calls") or [])
+
+
+@pytest.mark.parametrize(
+    "choice", ["any", {"type": "function", "function": {"name": "missing"}}, {"type": "x"}]
+)
+def test_tool_choice_upstream_does_not_take_is_an_8001(api: httpx.Client, choice: Any) -> None:
+    response = run(api, SCOUT, user("hello") | {"tools": [ADD_TOOL], "tool_choice": choice})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == 8001
+
+
+def test_json_object_answers_take_the_shape_of_a_schema_in_the_prompt(api: httpx.Client) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+    }
+    messages = [
+        {"role": "system", "content": f"Answer as JSON matching this schema: {json.dumps(schema)}"},
+        {"role": "user", "content": "weather plan"},
+    ]
+    body = {"messages": messages, "response_format": {"type": "json_object"}}
+    result = run(api, SCOUT, body).json()["result"]
+    assert result["response"] == {"city": "emulated", "days": 1}
+    plain = run(api, SCOUT, user("weather plan") | {"response_format": {"type": "json_object"}})
+    assert set(plain.json()["result"]["response"]) == {"reply"}
+
+
 def test_openai_format_model_uses_openai_tool_calls(api: httpx.Client) -> None:
     result = run(api, MISTRAL, user("add please") | {"tools": [ADD_TOOL]}).json()["result"]
     (call,) = result["tool_calls"]

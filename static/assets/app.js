@@ -111,7 +111,8 @@ function renderModels(ids, source) {
 
   const select = $("model");
   const previous = select.value || sessionStorage.getItem("gateway.model") || primary;
-  const models = ids.filter((id) => !(id in aliases));
+  // /v1/models lists embedding models and aliases too; the console chats, so it offers the others.
+  const models = ids.filter((id) => !(id in aliases) && !/embed|\/bge-/i.test(id));
   select.replaceChildren(
     h("optgroup", { label: "Models" }, models.map((id) => h("option", { value: id }, id))),
     h("optgroup", { label: "Aliases" }, Object.keys(aliases).map((id) => h("option", { value: id }, id))),
@@ -227,7 +228,7 @@ async function streamAnswer(response, answer) {
     if (choice?.delta?.content) answer.append(choice.delta.content);
     finish = choice?.finish_reason || finish;
     usage = chunk.usage || usage;
-    model = chunk.model || model;
+    model = model || chunk.model; // chunks echo the name asked for; the header names who answered
     status("Streaming…");
   }
   return summary(model, finish, usage);

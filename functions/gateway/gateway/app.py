@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 upstream=upstream,
                 cooldown=Cooldown(settings.cooldown_failures, settings.cooldown_seconds),
                 catalogue=UpstreamCatalogue(
-                    lambda: upstream.search_models("Text Generation", CATALOGUE_TIMEOUT),
+                    lambda task: upstream.search_models(task, CATALOGUE_TIMEOUT),
                     ttl=settings.catalogue_ttl,
                 ),
             )

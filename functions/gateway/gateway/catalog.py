@@ -12,7 +12,7 @@ from typing import Any
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.observability import logger
-from gateway.upstream import UpstreamError
+from gateway.upstream_errors import UpstreamError
 
 PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
 BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
@@ -26,16 +26,20 @@ class Capabilities:
     `streams` is False for models that answer one JSON body even when asked to stream
     (gpt-oss): the gateway asks them without streaming and synthesises the stream.
     `vision` None means unknown: images are passed through and the upstream decides.
+    `reasoning_efforts` are the `reasoning_effort` values the model takes (none: it does not
+    reason, or takes no control).
     """
 
     vision: bool | None = None
     tools: bool = True
     streams: bool = True
-    reasoning: bool = False
+    reasoning_efforts: tuple[str, ...] = ()
     prompt_form: bool = True
     penalty_range: tuple[float, float] = (0.0, 2.0)
     context_window: int | None = None
 
+
+GPT_OSS_EFFORTS = ("low", "medium", "high")
 
 KNOWN_MODELS: dict[str, Capabilities] = {
     "@cf/meta/llama-4-scout-17b-16e-instruct": Capabilities(vision=True, context_window=131000),
@@ -47,10 +51,18 @@ KNOWN_MODELS: dict[str, Capabilities] = {
         vision=False, tools=False, context_window=32768
     ),
     "@cf/openai/gpt-oss-120b": Capabilities(
-        vision=False, streams=False, reasoning=True, prompt_form=False, context_window=128000
+        vision=False,
+        streams=False,
+        reasoning_efforts=GPT_OSS_EFFORTS,
+        prompt_form=False,
+        context_window=128000,
     ),
     "@cf/openai/gpt-oss-20b": Capabilities(
-        vision=False, streams=False, reasoning=True, prompt_form=False, context_window=128000
+        vision=False,
+        streams=False,
+        reasoning_efforts=GPT_OSS_EFFORTS,
+        prompt_form=False,
+        context_window=128000,
     ),
 }
 
@@ -59,37 +71,112 @@ def capabilities(model: str) -> Capabilities:
     return KNOWN_MODELS.get(model, Capabilities())
 
 
+TEXT_GENERATION = "Text Generation"
+TEXT_EMBEDDINGS = "Text Embeddings"
+
+DEFAULT_EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
+EMBEDDING_ALIASES = {
+    "text-embedding-ada-002": DEFAULT_EMBEDDING_MODEL,
+    "text-embedding-3-small": DEFAULT_EMBEDDING_MODEL,
+    "text-embedding-3-large": "@cf/baai/bge-large-en-v1.5",
+}
+EMBEDDING_MODELS = (
+    DEFAULT_EMBEDDING_MODEL,
+    "@cf/baai/bge-small-en-v1.5",
+    "@cf/baai/bge-large-en-v1.5",
+    "@cf/baai/bge-m3",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A model of Cloudflare's catalogue: its task and creation time (Unix seconds)."""
+
+    task: str
+    created: int
+
+
 class Catalog:
+    """The names clients may ask for: aliases, the configured and known models, and
+    Cloudflare's catalogue (which only adds, and is never required)."""
+
     def __init__(self, settings: Settings) -> None:
         self.primary = settings.default_model
         self.backup = settings.backup_model
         self.aliases = {name: self.primary for name in PRIMARY_ALIASES} | {
             name: self.backup for name in BACKUP_ALIASES
         }
+        self.known = {
+            self.primary: TEXT_GENERATION,
+            self.backup: TEXT_GENERATION,
+            **dict.fromkeys(KNOWN_MODELS, TEXT_GENERATION),
+            **dict.fromkeys(EMBEDDING_MODELS, TEXT_EMBEDDINGS),
+        }
 
-    def resolve(self, name: str) -> str:
-        """The Workers AI model behind a requested name, or a 404 in OpenAI's terms."""
-        if name in self.aliases:
-            return self.aliases[name]
-        if name.startswith(MODEL_PREFIXES) and len(name) > 4:
-            return name
-        raise GatewayError(
+    def _not_found(self, name: str, examples: str) -> GatewayError:
+        return GatewayError(
             404,
-            f"The model `{name}` does not exist. Use one of the aliases "
-            f"({', '.join(self.aliases)}) or a Workers AI model name such as `{self.primary}`.",
+            f"The model `{name}` does not exist. Use {examples}.",
             code="model_not_found",
             param="model",
         )
 
-    def chain(self, name: str) -> list[str]:
-        """The models to try, in order: the requested one, then the backup."""
-        first = self.resolve(name)
-        return [first] if first == self.backup else [first, self.backup]
+    async def _exists(self, model: str, task: str, catalogue: UpstreamCatalogue) -> bool:
+        """True when the model is known to exist for `task`; False when the catalogue cannot
+        tell (unavailable). A 404 when the catalogue has no such model, a 400 when it has it
+        for another task."""
+        found = self.known.get(model)
+        if found is None:
+            entry = (await catalogue.current()).get(model)
+            if entry is None and catalogue.available:
+                raise self._not_found(model, "a name from GET /v1/models")
+            found = entry.task if entry else None
+        if found is not None and found != task:
+            raise GatewayError(
+                400,
+                f"The model `{model}` does {found}, not {task}.",
+                code="model_not_supported",
+                param="model",
+            )
+        return found is not None
+
+    async def chain(self, name: str, catalogue: UpstreamCatalogue) -> list[str]:
+        """The text-generation models to try, in order: the requested one, then the backup.
+
+        Only a model known to exist falls back: one the catalogue cannot vouch for (it is
+        unavailable) is tried alone, so a typo answers Workers AI's own 404, never the backup's
+        text. `@cf/`/`@hf/` names the catalogue lacks, and other unknown names, are a 404.
+        """
+        model = self.aliases.get(name, name)
+        if not model.startswith(MODEL_PREFIXES):
+            raise self._not_found(
+                name,
+                f"one of the aliases ({', '.join(self.aliases)}) or a Workers AI model name "
+                f"such as `{self.primary}`",
+            )
+        if not await self._exists(model, TEXT_GENERATION, catalogue):
+            return [model]
+        return [model] if model == self.backup else [model, self.backup]
+
+    async def embedding_model(self, name: str, catalogue: UpstreamCatalogue) -> str:
+        """The Workers AI embedding model behind a name (OpenAI's embedding names are aliases)."""
+        model = EMBEDDING_ALIASES.get(name, name)
+        if not model.startswith(MODEL_PREFIXES):
+            raise self._not_found(
+                name,
+                f"one of {', '.join(EMBEDDING_ALIASES)} or a Workers AI embedding model such "
+                f"as `{DEFAULT_EMBEDDING_MODEL}`",
+            )
+        await self._exists(model, TEXT_EMBEDDINGS, catalogue)
+        return model
 
     def listed(self) -> list[tuple[str, str]]:
-        """(id, owner) pairs for /v1/models: the configured models, then the aliases."""
+        """(id, owner) pairs for /v1/models: the configured models, the aliases, then the
+        embedding aliases and models."""
         models = [(self.primary, "cloudflare"), (self.backup, "cloudflare")]
         models += [(alias, "workers-ai-gateway") for alias in self.aliases]
+        models += [(alias, "workers-ai-gateway") for alias in EMBEDDING_ALIASES]
+        models += [(model, "cloudflare") for model in EMBEDDING_MODELS]
         unique = dict(models)
         return list(unique.items())
 
@@ -103,40 +190,48 @@ def _created(value: Any) -> int:
 
 
 class UpstreamCatalogue:
-    """Cloudflare's text-generation models for /v1/models, fetched at most once per `ttl`.
+    """Cloudflare's text-generation and embedding models, fetched at most once per `ttl`.
 
-    It only adds to the list: when the catalogue cannot be had, /v1/models answers with the
-    configured models and aliases, and the fetch is tried again after `retry` seconds.
+    It only adds: when the catalogue cannot be had, `available` is False, nothing is refused
+    for not being in it, and the fetch is tried again after `retry` seconds.
     """
+
+    TASKS = (TEXT_GENERATION, TEXT_EMBEDDINGS)
 
     def __init__(
         self,
-        fetch: Callable[[], Awaitable[list[dict[str, Any]]]],
+        fetch: Callable[[str], Awaitable[list[dict[str, Any]]]],
         ttl: float,
         retry: float = 60.0,
     ) -> None:
         self.fetch = fetch
         self.ttl = ttl
         self.retry = retry
-        self.models: dict[str, int] = {}
+        self.models: dict[str, Entry] = {}
         self.expires = 0.0
         self.lock = asyncio.Lock()
 
-    async def current(self) -> dict[str, int]:
-        """Model name -> creation time."""
+    @property
+    def available(self) -> bool:
+        """The last fetch succeeded and listed models (AI Gateway's base URL lists none)."""
+        return bool(self.models)
+
+    async def current(self) -> dict[str, Entry]:
+        """Model name -> its catalogue entry."""
         if self.ttl <= 0 or time.monotonic() < self.expires:
             return self.models
         async with self.lock:
             if time.monotonic() < self.expires:
                 return self.models
             try:
-                rows = await self.fetch()
+                tables = await asyncio.gather(*(self.fetch(task) for task in self.TASKS))
             except (UpstreamError, GatewayError) as error:
                 logger.warning("model catalogue unavailable", extra={"detail": error.message})
                 self.expires = time.monotonic() + self.retry
                 return self.models
             self.models = {
-                row["name"]: _created(row.get("created_at"))
+                row["name"]: Entry(task, _created(row.get("created_at")))
+                for task, rows in zip(self.TASKS, tables, strict=True)
                 for row in rows
                 if isinstance(row.get("name"), str)
             }

@@ -68,7 +68,7 @@ def error_response(error: GatewayError) -> JSONResponse:
 # response-format types): pydantic puts the one it tried into an error's `loc`.
 UNION_TAGS = {
     *("system", "developer", "user", "assistant", "tool"),
-    *("text", "image_url", "json_object", "json_schema"),
+    *("text", "refusal", "image_url", "input_audio", "file", "json_object", "json_schema"),
 }
 TYPE_LABELS = {"str", "int", "float", "bool", "dict", "list", "none"}
 

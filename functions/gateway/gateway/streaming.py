@@ -18,7 +18,14 @@ from gateway.observability import (
     logger,
     upstream_error_metric,
 )
-from gateway.translate import Piece, StopScanner, finish_reason, new_id
+from gateway.translate import (
+    Piece,
+    StopScanner,
+    ToolRules,
+    finish_reason,
+    new_id,
+    reasoning_fields,
+)
 from gateway.upstream_errors import UpstreamError, from_upstream
 
 DONE = b"data: [DONE]\n\n"
@@ -29,13 +36,24 @@ def sse(payload: dict[str, Any]) -> bytes:
 
 
 class ChunkEncoder:
-    """Builds the events of one stream: `chat.completion.chunk` or `text_completion`."""
+    """Builds the events of one stream: `chat.completion.chunk` or `text_completion`.
+
+    `model` is the name the client asked for (OpenAI echoes it); `tools` says how tool calls
+    are numbered, cut to one, or shaped as the deprecated `function_call`.
+    """
 
     def __init__(
-        self, kind: Literal["chat", "text"], model: str, include_usage: bool, echo: str = ""
+        self,
+        kind: Literal["chat", "text"],
+        model: str,
+        include_usage: bool,
+        echo: str = "",
+        tools: ToolRules | None = None,
     ) -> None:
         self.kind = kind
         self.echo = echo
+        self.tools = tools or ToolRules()
+        self.numbering = ToolCallNumbering()
         self.id = new_id("chatcmpl" if kind == "chat" else "cmpl")
         self.object = "chat.completion.chunk" if kind == "chat" else "text_completion"
         self.created = int(time.time())
@@ -72,14 +90,24 @@ class ChunkEncoder:
     def reasoning(self, text: str) -> bytes | None:
         if self.kind != "chat":
             return None
-        return self._event(self._choice({"reasoning_content": text}))
+        return self._event(self._choice(reasoning_fields(text)))
 
     def tool_calls(self, calls: list[dict[str, Any]]) -> bytes | None:
+        """Tool-call deltas, numbered across the stream; None when nothing is left to send."""
         if self.kind != "chat":
             return None
+        calls = self.numbering.number(calls)
+        if self.tools.one_call:
+            calls = [call for call in calls if call["index"] == 0]
+        if not calls:
+            return None
+        if self.tools.legacy:
+            return self._event(self._choice({"function_call": calls[0]["function"]}))
         return self._event(self._choice({"tool_calls": calls}))
 
     def finish(self, reason: str) -> bytes:
+        if reason == "tool_calls" and self.tools.legacy:
+            reason = "function_call"
         return self._event(self._choice({} if self.kind == "chat" else {"content": ""}, reason))
 
     def usage(self, usage: dict[str, int]) -> bytes:
@@ -120,7 +148,6 @@ async def relay(
     OpenAI-shaped error event, then [DONE].
     """
     scanner = StopScanner(stops)
-    calls = ToolCallNumbering()
     usage: dict[str, int] | None = None
     upstream_finish: str | None = None
     saw_tools = False
@@ -134,7 +161,7 @@ async def relay(
                 yield encoder.text(text)
             if scanner.stopped:
                 break
-            if piece.tool_calls and (event := encoder.tool_calls(calls.number(piece.tool_calls))):
+            if piece.tool_calls and (event := encoder.tool_calls(piece.tool_calls)):
                 saw_tools = True
                 yield event
             usage = piece.usage or usage

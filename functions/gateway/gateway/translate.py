@@ -13,20 +13,25 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway import tokens
 from gateway.catalog import Capabilities
 from gateway.schemas import (
+    AllowedToolsChoice,
     AssistantMessage,
     ChatCompletionRequest,
     CompletionRequest,
+    FunctionMessage,
     ImagePart,
     Message,
     NamedToolChoice,
+    RefusalPart,
     ResponseFormatJSONObject,
     ResponseFormatJSONSchema,
     SamplingParams,
     SystemMessage,
     TextPart,
     ToolMessage,
+    UserMessage,
 )
 
 LEGACY_MAX_TOKENS = 16
@@ -40,19 +45,25 @@ def new_id(prefix: str) -> str:
 # Requests
 
 
-def _text(content: str | list[TextPart] | list[Any] | None) -> str:
+def _text(content: str | list[Any] | None) -> str:
+    """The text of a message's content: text parts, and refusal parts as the words said."""
     if content is None:
         return ""
     if isinstance(content, str):
         return content
-    return "\n".join(part.text for part in content if isinstance(part, TextPart))
+    texts = [
+        part.text if isinstance(part, TextPart) else part.refusal
+        for part in content
+        if isinstance(part, TextPart | RefusalPart)
+    ]
+    return "\n".join(texts)
 
 
 def has_images(messages: list[Message]) -> bool:
     return any(
         isinstance(part, ImagePart)
         for message in messages
-        if not isinstance(message.content, str | None)
+        if isinstance(message, UserMessage) and not isinstance(message.content, str)
         for part in message.content
     )
 
@@ -65,17 +76,43 @@ def _user_content(content: str | list[Any], vision: bool | None) -> str | list[d
     return [part.model_dump(exclude_none=True) for part in content]
 
 
+def _assistant(message: AssistantMessage, index: int, reasons: bool) -> dict[str, Any]:
+    """An earlier assistant turn: text (or its refusal), tool calls (also the deprecated
+    `function_call`, given the id `call_{index}`), and for a model that `reasons` its reasoning
+    in `reasoning`, where Workers AI reads it back (reference: "Reasoning from earlier turns");
+    other models never see it."""
+    item: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
+    if not item["content"] and message.refusal:
+        item["content"] = message.refusal
+    calls = [call.model_dump() for call in message.tool_calls or []]
+    if message.function_call:
+        calls.append(
+            {
+                "id": f"call_{index}",
+                "type": "function",
+                "function": message.function_call.model_dump(),
+            }
+        )
+    if calls:
+        item["tool_calls"] = calls
+    if reasons and (reasoning := message.reasoning or message.reasoning_content):
+        item["reasoning"] = reasoning
+    return item
+
+
 def native_messages(messages: list[Message], caps: Capabilities) -> list[dict[str, Any]]:
-    """Messages as `/run` takes them: `content` never null, images only for vision models."""
+    """Messages as `/run` takes them: `content` never null, images only for vision models,
+    refusals as text, the deprecated function turns as tool calls and tool results.
+    `name` fields are dropped: Workers AI's chat templates have no speaker names."""
     out: list[dict[str, Any]] = []
-    for message in messages:
+    function_call_id = ""
+    for index, message in enumerate(messages):
         if isinstance(message, SystemMessage):
             out.append({"role": "system", "content": _text(message.content)})
         elif isinstance(message, AssistantMessage):
-            item: dict[str, Any] = {"role": "assistant", "content": _text(message.content)}
-            if message.tool_calls:
-                item["tool_calls"] = [call.model_dump() for call in message.tool_calls]
-            out.append(item)
+            out.append(_assistant(message, index, bool(caps.reasoning_efforts)))
+            if message.function_call:
+                function_call_id = f"call_{index}"
         elif isinstance(message, ToolMessage):
             out.append(
                 {
@@ -84,9 +121,77 @@ def native_messages(messages: list[Message], caps: Capabilities) -> list[dict[st
                     "content": _text(message.content),
                 }
             )
+        elif isinstance(message, FunctionMessage):
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": function_call_id or f"call_{message.name}",
+                    "content": message.content or "",
+                }
+            )
         else:
             out.append({"role": "user", "content": _user_content(message.content, caps.vision)})
     return out
+
+
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+"""OpenAI's `ReasoningEffort` values, least effort first."""
+
+
+def reasoning_effort(asked: str | None, supported: tuple[str, ...]) -> str | None:
+    """The supported value nearest to the one asked for (a tie goes to the lesser effort);
+    None when nothing was asked or the model takes no control (it does not reason)."""
+    if asked is None or not supported:
+        return None
+    rank = REASONING_EFFORTS.index
+    return min(supported, key=lambda level: (abs(rank(level) - rank(asked)), rank(level)))
+
+
+def upstream_tools(req: ChatCompletionRequest) -> tuple[list[dict[str, Any]], Any]:
+    """(tools, tool_choice) for the upstream body, from `tools`/`tool_choice` or the deprecated
+    `functions`/`function_call`.
+
+    Workers AI takes OpenAI's `none`, `auto`, `required` and named-function forms (reference:
+    "request fields"); `any` is sent as `required`, and `allowed_tools` narrows the tools. A
+    named choice also narrows the tools to that one, so no model can call another.
+    """
+    tools, choice = req.function_tools, req.choice
+    if not tools:
+        return [], None
+    upstream_choice: Any = choice
+    if isinstance(choice, AllowedToolsChoice):
+        tools = [tool for tool in tools if tool.name in choice.allowed_tools.names]
+        upstream_choice = choice.allowed_tools.mode
+    elif isinstance(choice, NamedToolChoice):
+        tools = [tool for tool in tools if tool.name == choice.function.name]
+        upstream_choice = {"type": "function", "function": {"name": choice.function.name}}
+    elif choice == "any":
+        upstream_choice = "required"
+    bodies = [
+        {"type": "function", "function": tool.model_dump(exclude_none=True)} for tool in tools
+    ]
+    return bodies, upstream_choice
+
+
+@dataclass(frozen=True)
+class ToolRules:
+    """How tool calls come back: the names the model may call (none under `tool_choice:
+    "none"`), whether only the first call is kept (`parallel_tool_calls: false`), and whether
+    in the deprecated `function_call` shape."""
+
+    names: frozenset[str] = frozenset()
+    one_call: bool = False
+    legacy: bool = False
+
+    @classmethod
+    def of(cls, req: ChatCompletionRequest) -> ToolRules:
+        tools, choice = upstream_tools(req)
+        callable_tools = [] if choice == "none" else tools
+        return cls(
+            frozenset(tool["function"]["name"] for tool in callable_tools),
+            one_call=req.one_tool_call,
+            legacy=req.legacy_functions,
+        )
 
 
 def _sampling(req: SamplingParams, caps: Capabilities, max_tokens: int) -> dict[str, Any]:
@@ -122,18 +227,18 @@ def chat_body(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"messages": native_messages(req.messages, caps)}
     body |= _sampling(req, caps, max_tokens)
-    tools = req.tools if req.tool_choice != "none" else None
-    if tools and isinstance(req.tool_choice, NamedToolChoice):
-        tools = [tool for tool in tools if tool.function.name == req.tool_choice.function.name]
+    tools, tool_choice = upstream_tools(req)
     if tools:
-        body["tools"] = [tool.model_dump(exclude_none=True) for tool in tools]
+        body["tools"] = tools
+        if tool_choice is not None:
+            body["tool_choice"] = tool_choice
     if isinstance(req.response_format, ResponseFormatJSONSchema):
         schema = req.response_format.json_schema.schema_ or {"type": "object"}
         body["response_format"] = {"type": "json_schema", "json_schema": schema}
     elif isinstance(req.response_format, ResponseFormatJSONObject):
         body["response_format"] = {"type": "json_object"}
-    if caps.reasoning and req.reasoning_effort:
-        body["reasoning_effort"] = req.reasoning_effort
+    if effort := reasoning_effort(req.reasoning_effort, caps.reasoning_efforts):
+        body["reasoning_effort"] = effort
     if stream:
         body["stream"] = True
     if has_backup:
@@ -141,11 +246,18 @@ def chat_body(
     return body
 
 
+def prompt_text(req: CompletionRequest) -> str:
+    """The one prompt as text: a token array is decoded with cl100k_base."""
+    prompt: Any = req.prompt
+    if isinstance(prompt, list) and prompt and not isinstance(prompt[0], int):
+        prompt = prompt[0]  # the one prompt of a list: a string or a token array
+    return prompt if isinstance(prompt, str) else tokens.decode(prompt, param="prompt")
+
+
 def completion_body(
-    req: CompletionRequest, caps: Capabilities, *, stream: bool, has_backup: bool
+    req: CompletionRequest, prompt: str, caps: Capabilities, *, stream: bool, has_backup: bool
 ) -> dict[str, Any]:
     """The legacy API on the native prompt form (or as one user message where there is none)."""
-    prompt = req.prompt_text
     body: dict[str, Any] = (
         {"prompt": prompt}
         if caps.prompt_form
@@ -247,7 +359,7 @@ def read_piece(data: Any) -> Piece:
     )
 
 
-def recover_text_tool_call(piece: Piece, tool_names: set[str]) -> Piece:
+def recover_text_tool_call(piece: Piece, tool_names: frozenset[str]) -> Piece:
     """gpt-oss sometimes writes a forced tool call as JSON in `content`: make it a real call."""
     if piece.tool_calls or not tool_names:
         return piece
@@ -310,30 +422,35 @@ def finish_reason(
 
 
 def chat_completion(
-    answer: Piece, *, model: str, stops: list[str], max_tokens: int, tool_names: set[str]
+    answer: Piece, *, model: str, stops: list[str], max_tokens: int, tools: ToolRules
 ) -> dict[str, Any]:
-    answer = recover_text_tool_call(answer, tool_names)
+    """A `chat.completion`; `model` is the name the client asked for, as OpenAI echoes it."""
+    answer = recover_text_tool_call(answer, tools.names)
+    calls = answer.tool_calls[:1] if tools.one_call else answer.tool_calls
     scanner = StopScanner(stops)
     text = scanner.feed(answer.text) + scanner.flush()
     message: dict[str, Any] = {
         "role": "assistant",
-        "content": text if text or not answer.tool_calls else None,
+        "content": text if text or not calls else None,
         "refusal": None,
     }
-    if answer.tool_calls:
+    if calls and tools.legacy:
+        message["function_call"] = calls[0]["function"]
+    elif calls:
         message["tool_calls"] = [
-            {key: value for key, value in call.items() if key != "index"}
-            for call in answer.tool_calls
+            {key: value for key, value in call.items() if key != "index"} for call in calls
         ]
     if answer.reasoning:
-        message["reasoning_content"] = answer.reasoning
+        message |= reasoning_fields(answer.reasoning)
     reason = finish_reason(
         answer.finish_reason,
-        tool_calls=bool(answer.tool_calls),
+        tool_calls=bool(calls),
         stopped=scanner.stopped,
         usage=answer.usage,
         max_tokens=max_tokens,
     )
+    if reason == "tool_calls" and tools.legacy:
+        reason = "function_call"
     return _with_usage(
         {
             "id": new_id("chatcmpl"),
@@ -348,11 +465,20 @@ def chat_completion(
     )
 
 
-def text_completion(answer: Piece, *, model: str, req: CompletionRequest) -> dict[str, Any]:
+def reasoning_fields(text: str) -> dict[str, str]:
+    """Reasoning under both names clients read: `reasoning` (OpenAI's gpt-oss guide, the Agents
+    SDK) and `reasoning_content` (vLLM, DeepSeek-style clients)."""
+    return {"reasoning": text, "reasoning_content": text}
+
+
+def text_completion(
+    answer: Piece, *, model: str, req: CompletionRequest, prompt: str
+) -> dict[str, Any]:
+    """A `text_completion`; `model` is the name the client asked for."""
     scanner = StopScanner(req.stops)
     text = scanner.feed(answer.text) + scanner.flush()
     if req.echo:
-        text = req.prompt_text + text
+        text = prompt + text
     reason = finish_reason(
         answer.finish_reason,
         tool_calls=False,

@@ -25,6 +25,8 @@ from gateway.credentials import Credentials
 from gateway.upstream_errors import UpstreamError
 
 AI_GATEWAY_HOST = "gateway.ai.cloudflare.com"
+CATALOGUE_PAGE = 100
+CATALOGUE_MAX_PAGES = 10
 MAX_DETAIL = 300  # characters of upstream error text passed on
 REDACTED = "[redacted]"
 
@@ -204,21 +206,28 @@ class WorkersAI:
         return result
 
     async def search_models(self, task: str, read_timeout: float) -> list[dict[str, Any]]:
-        """GET /models/search: Cloudflare's catalogue of models for one task."""
+        """GET /models/search: Cloudflare's catalogue of models for one task, every page (the
+        gateway refuses names the catalogue lacks, so a missed page would refuse real models)."""
         base, headers = await self._base()
         if urlsplit(base).hostname == AI_GATEWAY_HOST:
             return []  # the catalogue is an account API, not served through AI Gateway
-        try:
-            response = await self.http.get(
-                f"{base}/models/search",
-                params={"task": task, "per_page": 100},
-                headers=headers,
-                timeout=self._timeout(read_timeout),
-            )
-        except httpx.TransportError as exc:
-            raise _transport_error(exc) from None
-        result = self._result(response, response.content, lambda rows: isinstance(rows, list))
-        return [row for row in result if isinstance(row, dict)]
+        rows: list[dict[str, Any]] = []
+        for page in range(1, CATALOGUE_MAX_PAGES + 1):
+            try:
+                response = await self.http.get(
+                    f"{base}/models/search",
+                    params={"task": task, "per_page": CATALOGUE_PAGE, "page": page},
+                    headers=headers,
+                    timeout=self._timeout(read_timeout),
+                )
+            except httpx.TransportError as exc:
+                raise _transport_error(exc) from None
+            result = self._result(response, response.content, lambda rows: isinstance(rows, list))
+            batch = [row for row in result if isinstance(row, dict)]
+            rows += batch
+            if len(batch) < CATALOGUE_PAGE:
+                return rows
+        raise UpstreamError("The model catalogue has more pages than the gateway reads.")
 
     def _timeout(self, seconds: float) -> httpx.Timeout:
         return httpx.Timeout(seconds, connect=min(self.settings.connect_timeout, seconds))

@@ -15,6 +15,7 @@ from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionR
 from gateway.services import Services, request_context, services
 from gateway.streaming import ChunkEncoder
 from gateway.translate import (
+    ToolRules,
     chat_body,
     chat_completion,
     chat_max_tokens,
@@ -43,7 +44,7 @@ async def create_chat_completion(
     svc: Services = Depends(services),
     ctx: RequestContext = Depends(request_context),
 ) -> Response:
-    chain = svc.catalog.chain(req.model)
+    chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
     if has_images(req.messages):
         if capabilities(chain[0]).vision is False:
@@ -61,21 +62,21 @@ async def create_chat_completion(
             allow_private=svc.settings.allow_private_image_urls,
         )
     max_tokens = chat_max_tokens(req, svc.settings.default_max_tokens)
-    tool_names = {tool.function.name for tool in req.tools or []}
+    tools = ToolRules.of(req)
 
     def build(caps: Capabilities, stream: bool, has_backup: bool) -> dict:
         return chat_body(req, caps, max_tokens=max_tokens, stream=stream, has_backup=has_backup)
 
-    job = Job(chain, build, adjust=lambda piece: recover_text_tool_call(piece, tool_names))
+    job = Job(chain, build, adjust=lambda piece: recover_text_tool_call(piece, tools.names))
     return await respond(
         svc,
         ctx,
         job,
         stream=bool(req.stream),
         whole=lambda model, answer: chat_completion(
-            answer, model=model, stops=req.stops, max_tokens=max_tokens, tool_names=tool_names
+            answer, model=req.model, stops=req.stops, max_tokens=max_tokens, tools=tools
         ),
-        encoder=lambda model: ChunkEncoder("chat", model, req.include_usage),
+        encoder=lambda model: ChunkEncoder("chat", req.model, req.include_usage, tools=tools),
         stops=req.stops,
         max_tokens=max_tokens,
     )

@@ -12,7 +12,12 @@ from gateway.routes.responses import GENERATION_ERRORS, respond
 from gateway.schemas import Completion, CompletionRequest
 from gateway.services import Services, request_context, services
 from gateway.streaming import ChunkEncoder
-from gateway.translate import completion_body, completion_max_tokens, text_completion
+from gateway.translate import (
+    completion_body,
+    completion_max_tokens,
+    prompt_text,
+    text_completion,
+)
 
 router = APIRouter()
 
@@ -34,20 +39,24 @@ async def create_completion(
     svc: Services = Depends(services),
     ctx: RequestContext = Depends(request_context),
 ) -> Response:
-    chain = svc.catalog.chain(req.model)
+    chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
 
-    def build(caps: Capabilities, stream: bool, has_backup: bool) -> dict:
-        return completion_body(req, caps, stream=stream, has_backup=has_backup)
+    prompt = prompt_text(req)
 
-    echo = req.prompt_text if req.echo else ""
+    def build(caps: Capabilities, stream: bool, has_backup: bool) -> dict:
+        return completion_body(req, prompt, caps, stream=stream, has_backup=has_backup)
+
+    echo = prompt if req.echo else ""
     return await respond(
         svc,
         ctx,
         Job(chain, build),
         stream=bool(req.stream),
-        whole=lambda model, answer: text_completion(answer, model=model, req=req),
-        encoder=lambda model: ChunkEncoder("text", model, req.include_usage, echo=echo),
+        whole=lambda model, answer: text_completion(
+            answer, model=req.model, req=req, prompt=prompt
+        ),
+        encoder=lambda model: ChunkEncoder("text", req.model, req.include_usage, echo=echo),
         stops=req.stops,
         max_tokens=completion_max_tokens(req),
     )

@@ -6,7 +6,9 @@ import base64
 import struct
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 
+from gateway import tokens
 from gateway.errors import GatewayError
 from gateway.observability import RequestContext
 from gateway.routes.responses import GENERATION_ERRORS
@@ -16,13 +18,6 @@ from gateway.upstream import is_embeddings_result
 from gateway.upstream_errors import UpstreamError, from_upstream
 
 router = APIRouter()
-
-DEFAULT_EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
-EMBEDDING_ALIASES = {
-    "text-embedding-ada-002": DEFAULT_EMBEDDING_MODEL,
-    "text-embedding-3-small": DEFAULT_EMBEDDING_MODEL,
-    "text-embedding-3-large": "@cf/baai/bge-large-en-v1.5",
-}
 
 
 def _encode(vector: list[float], encoding: str | None) -> list[float] | str:
@@ -41,13 +36,14 @@ async def create_embeddings(
     req: EmbeddingRequest,
     svc: Services = Depends(services),
     ctx: RequestContext = Depends(request_context),
-) -> dict:
-    model = EMBEDDING_ALIASES.get(req.model, req.model)
-    if not model.startswith(("@cf/", "@hf/")):
-        raise GatewayError(
-            404, f"The model `{req.model}` does not exist.", code="model_not_found", param="model"
-        )
-    texts = [req.input] if isinstance(req.input, str) else req.input
+) -> JSONResponse:
+    """The upstream's vectors for each input, in order; `model` echoes the name asked for and
+    `x-gateway-model` names the Workers AI model (as for chat)."""
+    model = await svc.catalog.embedding_model(req.model, svc.catalogue)
+    texts = [
+        item if isinstance(item, str) else tokens.decode(item, param=f"input[{index}]")
+        for index, item in enumerate(req.inputs)
+    ]
     try:
         result = await svc.upstream.run(
             model, {"text": texts}, svc.settings.attempt_timeout, is_embeddings_result
@@ -67,12 +63,13 @@ async def create_embeddings(
     ctx.fields.update(model=model)
     usage = result.get("usage") if isinstance(result, dict) else None
     prompt_tokens = int(usage.get("prompt_tokens", 0)) if isinstance(usage, dict) else 0
-    return {
+    body = {
         "object": "list",
         "data": [
             {"object": "embedding", "index": i, "embedding": _encode(row, req.encoding_format)}
             for i, row in enumerate(rows)
         ],
-        "model": model,
+        "model": req.model,
         "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
     }
+    return JSONResponse(body, headers={"x-gateway-model": model})

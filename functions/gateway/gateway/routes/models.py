@@ -1,5 +1,6 @@
-"""GET /v1/models and /v1/models/{id}: the configured models and the aliases first, then the
-rest of Cloudflare's text-generation catalogue when it can be had."""
+"""GET /v1/models and /v1/models/{id}: the configured models, the chat and embedding aliases and
+the embedding models first, then the rest of Cloudflare's catalogue (text generation and
+embeddings) when it can be had."""
 
 from __future__ import annotations
 
@@ -22,11 +23,11 @@ def _model(model_id: str, owner: str, created: int) -> dict:
 async def _models(svc: Services) -> dict[str, dict]:
     upstream = await svc.catalogue.current()
     models = {
-        model_id: _model(model_id, owner, upstream.get(model_id, CREATED))
+        model_id: _model(model_id, owner, entry.created if (entry := upstream.get(model_id)) else 0)
         for model_id, owner in svc.catalog.listed()
     }
-    for name, created in sorted(upstream.items()):
-        models.setdefault(name, _model(name, "cloudflare", created))
+    for name, entry in sorted(upstream.items()):
+        models.setdefault(name, _model(name, "cloudflare", entry.created))
     return models
 
 
