@@ -15,6 +15,7 @@ from gateway.cors import CORS
 from gateway.credentials import Credentials
 from gateway.errors import install_handlers
 from gateway.fallback import Cooldown
+from gateway.json_body import check_json_body
 from gateway.limits import BodySizeLimit
 from gateway.observability import RequestContextMiddleware, logger
 from gateway.routes import chat, completions, embeddings, health, models, static
@@ -66,7 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each /v1 router is included directly (not through a /v1 router of its own): one level of
     # route matching less on every request.
     for router in (chat.router, completions.router, models.router, embeddings.router):
-        app.include_router(router, prefix="/v1", dependencies=[Depends(require_api_key)])
+        app.include_router(
+            router, prefix="/v1", dependencies=[Depends(require_api_key), Depends(check_json_body)]
+        )
     app.include_router(health.router)
     app.include_router(static.router)
     install_handlers(app)
