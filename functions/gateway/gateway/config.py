@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     catalogue_ttl: float = Field(default=3600.0, ge=0)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # Per request, data URIs included: a Lambda of 512 MB holds a few copies of 10 MiB of
+    # images (the bytes, their base64, the upstream body) with room to spare.
+    max_images: int = Field(default=10, ge=0)
+    max_image_total_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = False
 
     @cached_property
