@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
 from typing import Any
 
 import httpx
 import pytest
+import trustme
 from helpers import KEYS, GatewayServer, assert_error
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -288,6 +292,53 @@ def test_every_redirect_hop_is_resolved_once_and_checked(
     assert refused.status_code == 400
     assert "not a public address" in refused.json()["error"]["message"]
     assert internal_host.seen == []
+
+
+@pytest.fixture(scope="module")
+def tls_host() -> Iterator[tuple[int, trustme.CA, list[str]]]:
+    """An HTTPS image server on the stand-in public address, with a certificate for
+    secure.test only, recording the TLS server names clients ask for."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("secure.test").configure_cert(context)
+    server_names: list[str] = []
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "image/png")
+            self.send_header("content-length", str(len(PNG)))
+            self.end_headers()
+            self.wfile.write(PNG)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer((STAND_IN_PUBLIC, 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], ca, server_names
+    server.shutdown()
+    server.server_close()
+
+
+def test_https_keeps_the_host_name_for_sni_and_certificate_checks(
+    start_gateway, emulator, tls_host
+):
+    port, ca, server_names = tls_host
+    resolver = Resolver({"secure.test": [[STAND_IN_PUBLIC]], "other.test": [[STAND_IN_PUBLIC]]})
+    with image_gateway(start_gateway, resolver) as server:
+        images = server.app.state.services.images
+        trusting_ca = ssl.create_default_context()
+        ca.configure_trust(trusting_ca)
+        images.http = httpx.AsyncClient(verify=trusting_ca, trust_env=False, limits=IMAGE_POOL)
+        ok = ask(server, f"https://secure.test:{port}/cat.png")
+        wrong_name = ask(server, f"https://other.test:{port}/cat.png")
+    assert ok.status_code == 200, ok.text
+    assert sent_images(emulator)[-1:] == [data_uri(PNG)]
+    assert server_names[0] == "secure.test"
+    assert wrong_name.status_code == 400, "the certificate was not checked against the host name"
 
 
 # --- caps -----------------------------------------------------------------------------------------
