@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     cloudflare_api_token: str | None = Field(default=None, repr=False)
     cloudflare_secret_arn: str | None = None
     workers_ai_base_url: str = CLOUDFLARE_BASE_URL
+    stack_name: str | None = None
+    """The CloudFormation stack (set by template.yaml): the docs page's key command names it."""
+    aws_region: str | None = None
 
     default_model: str = "@cf/meta/llama-4-scout-17b-16e-instruct"
     backup_model: str = "@cf/openai/gpt-oss-120b"
