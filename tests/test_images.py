@@ -440,8 +440,8 @@ def test_one_failed_fetch_cancels_its_siblings(start_gateway, emulator, public_h
 
 def test_image_fetches_have_their_own_pool_and_ignore_proxy_settings(gateway):
     services = gateway.app.state.services
-    assert services.images.http is not services.http
-    assert services.images.http._trust_env is False
+    assert services.images.client() is not services.http
+    assert services.images.client().trust_env is False
 
 
 def test_slow_image_hosts_do_not_starve_chat(start_gateway, emulator, public_host):

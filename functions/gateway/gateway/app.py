@@ -15,7 +15,7 @@ from gateway.cors import CORS
 from gateway.credentials import Credentials
 from gateway.errors import install_handlers
 from gateway.fallback import Cooldown
-from gateway.images import ImageFetcher, ImageLimits, any_address, image_client, is_public
+from gateway.images import ImageFetcher
 from gateway.json_body import check_json_body
 from gateway.limits import BodySizeLimit
 from gateway.observability import RequestContextMiddleware, logger
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with new_client() as http, image_client() as image_http:
+        async with new_client() as http, ImageFetcher.from_settings(settings) as images:
             credentials = Credentials(settings, http)
             upstream = WorkersAI(http, settings, credentials)
             app.state.services = Services(
@@ -51,15 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     lambda: upstream.search_models("Text Generation", CATALOGUE_TIMEOUT),
                     ttl=settings.catalogue_ttl,
                 ),
-                images=ImageFetcher(
-                    image_http,
-                    ImageLimits(
-                        settings.max_images,
-                        settings.max_image_bytes,
-                        settings.max_image_total_bytes,
-                    ),
-                    allow=any_address if settings.allow_private_image_urls else is_public,
-                ),
+                images=images,
             )
             if not (settings.worker_api_key or settings.api_keys_secret_arn):
                 logger.warning("no API keys configured: every /v1 request will get a 401")
