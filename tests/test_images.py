@@ -128,9 +128,12 @@ class Resolver:
         return answers[turn]
 
 
+DEAD_PUBLIC = "127.0.0.4"  # stands in for a public address where nothing listens
+
+
 def public_or_stand_in(address: IPAddress) -> bool:
-    """The production rule, with the test's stand-in for a public host let through."""
-    return is_public(address) or address == ip_address(STAND_IN_PUBLIC)
+    """The production rule, with the test's stand-ins for public hosts let through."""
+    return is_public(address) or address in {ip_address(STAND_IN_PUBLIC), ip_address(DEAD_PUBLIC)}
 
 
 @contextmanager
@@ -270,6 +273,15 @@ def test_the_checked_address_is_the_one_connected_to(
     assert resolver.asked == ["rebind.test"]
     assert public_host.seen == [("/cat.png", f"rebind.test:{public_host.port}")]
     assert internal_host.seen == []
+
+
+def test_the_next_checked_address_is_tried_when_one_refuses(start_gateway, emulator, public_host):
+    resolver = Resolver({"two.test": [[DEAD_PUBLIC, STAND_IN_PUBLIC]]})
+    with image_gateway(start_gateway, resolver) as server:
+        response = ask(server, f"http://two.test:{public_host.port}/cat.png")
+    assert response.status_code == 200, response.text
+    assert resolver.asked == ["two.test"]
+    assert public_host.seen == [("/cat.png", f"two.test:{public_host.port}")]
 
 
 def test_every_redirect_hop_is_resolved_once_and_checked(

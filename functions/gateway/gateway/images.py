@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import re
 import socket
 from collections.abc import Awaitable, Callable, Iterable
@@ -260,8 +261,7 @@ class ImageFetcher:
         target = httpx.URL(url)
         try:
             for _ in range(MAX_REDIRECTS + 1):
-                request = await self._pinned_request(target, param)
-                reply = await self.client().send(request, stream=True)
+                reply = await self._open(target, param)
                 try:
                     if reply.is_redirect and "location" in reply.headers:
                         target = target.join(reply.headers["location"])
@@ -273,24 +273,32 @@ class ImageFetcher:
             raise _bad_image("The image URL could not be fetched.", param) from None
         raise _bad_image("The image URL redirects too many times.", param)
 
-    async def _pinned_request(self, url: httpx.URL, param: str) -> httpx.Request:
-        """A GET of `url` aimed at one checked address of its host, with the URL's own Host
-        header and TLS server name (httpcore's `sni_hostname` extension), so certificates are
-        verified against the host name as usual."""
+    async def _open(self, url: httpx.URL, param: str) -> httpx.Response:
+        """GET `url` from its host's checked addresses, in the resolver's order, the next one
+        tried when a connection fails. Each request is aimed at the address itself, with the
+        URL's Host header and TLS server name (httpcore's `sni_hostname` extension), so
+        certificates are verified against the host name as usual."""
         if url.scheme not in {"http", "https"} or not url.host:
             raise _bad_image("Image URLs must be data: URIs or http(s) URLs.", param)
         host = url.raw_host.decode("ascii")
-        address = await self._checked_address(host, param)
+        headers = {"host": url.netloc.decode("ascii")}
         extensions = {"sni_hostname": host} if url.scheme == "https" else {}
-        return self.client().build_request(
-            "GET",
-            url.copy_with(host=str(address)),
-            headers={"host": url.netloc.decode("ascii")},
-            extensions=extensions,
-        )
+        addresses = await self._checked_addresses(host, param)
 
-    async def _checked_address(self, host: str, param: str) -> IPAddress:
-        """Resolve `host` once (an IP literal is its own answer) and check every address."""
+        async def get(address: IPAddress) -> httpx.Response:
+            aimed = url.copy_with(host=str(address))
+            request = self.client().build_request(
+                "GET", aimed, headers=headers, extensions=extensions
+            )
+            return await self.client().send(request, stream=True)
+
+        for address in addresses[:-1]:
+            with contextlib.suppress(httpx.ConnectError):
+                return await get(address)
+        return await get(addresses[-1])
+
+    async def _checked_addresses(self, host: str, param: str) -> list[IPAddress]:
+        """Resolve `host` once (an IP literal is its own answer); every address must pass."""
         try:
             addresses = [ip_address(host)]
         except ValueError:
@@ -302,7 +310,7 @@ class ImageFetcher:
             raise _bad_image(f"Could not resolve the image host {host!r}.", param)
         if not all(self.allow(address) for address in addresses):
             raise _bad_image(f"The image host {host!r} is not a public address.", param)
-        return addresses[0]
+        return addresses
 
     async def _read(self, reply: httpx.Response, budget: Budget, param: str) -> str:
         if reply.status_code >= 400:
