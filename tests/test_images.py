@@ -138,9 +138,14 @@ def public_or_stand_in(address: IPAddress) -> bool:
 
 @contextmanager
 def image_gateway(
-    start_gateway, resolver: Resolver, *, allow: Callable[[IPAddress], bool] = public_or_stand_in
+    start_gateway,
+    resolver: Resolver,
+    *,
+    allow: Callable[[IPAddress], bool] = public_or_stand_in,
+    **overrides: Any,
 ) -> Iterator[GatewayServer]:
-    overrides = {"allow_private_image_urls": False, "max_image_bytes": 20_000}
+    """A gateway whose image fetcher asks `resolver` and applies `allow`."""
+    overrides = {"allow_private_image_urls": False, "max_image_bytes": 20_000} | overrides
     with start_gateway(**overrides) as server:
         images = server.app.state.services.images
         images.resolve, images.allow = resolver, allow
@@ -367,11 +372,7 @@ def test_the_number_of_images_is_capped(start_gateway, emulator, openai_schemas)
 
 def test_the_total_bytes_of_fetched_images_are_capped(start_gateway, emulator, public_host):
     resolver = Resolver({"img.test": [[STAND_IN_PUBLIC]]})
-    with start_gateway(
-        allow_private_image_urls=False, max_image_bytes=20_000, max_image_total_bytes=30_000
-    ) as server:
-        images = server.app.state.services.images
-        images.resolve, images.allow = resolver, public_or_stand_in
+    with image_gateway(start_gateway, resolver, max_image_total_bytes=30_000) as server:
         url = f"http://img.test:{public_host.port}/bytes/12000"
         assert ask(server, url, url).status_code == 200
         response = ask(server, url, url, url)
@@ -425,9 +426,7 @@ def wait_until_closed(host: ImageHost) -> int:
 
 def test_fetches_end_with_the_request_deadline(start_gateway, emulator, public_host):
     resolver = Resolver({"img.test": [[STAND_IN_PUBLIC]]})
-    with start_gateway(allow_private_image_urls=False, request_deadline=1.0) as server:
-        images = server.app.state.services.images
-        images.resolve, images.allow = resolver, public_or_stand_in
+    with image_gateway(start_gateway, resolver, request_deadline=1.0) as server:
         response = ask(server, f"http://img.test:{public_host.port}/slow.png")
         assert response.status_code == 400
         assert "did not all download within" in response.json()["error"]["message"]
@@ -459,9 +458,7 @@ def test_image_fetches_have_their_own_pool_and_ignore_proxy_settings(gateway):
 def test_slow_image_hosts_do_not_starve_chat(start_gateway, emulator, public_host):
     """Requests full of slow images occupy the image pool; plain chats still get answers."""
     resolver = Resolver({"img.test": [[STAND_IN_PUBLIC]]})
-    with start_gateway(allow_private_image_urls=False, request_deadline=2.0) as server:
-        images = server.app.state.services.images
-        images.resolve, images.allow = resolver, public_or_stand_in
+    with image_gateway(start_gateway, resolver, request_deadline=2.0) as server:
         slow = [f"http://img.test:{public_host.port}/slow.png"] * server.settings.max_images
 
         async def scenario() -> tuple[list[int], int]:
