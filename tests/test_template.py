@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gateway.routes.static import CONTENT_SECURITY_POLICY, KEY_COMMAND, SECURITY_HEADERS
+from gateway.routes.static import CONTENT_SECURITY_POLICY, HSTS, KEY_COMMAND, SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
@@ -260,6 +260,9 @@ def test_cloudfront_uses_oac_https_index_and_security_headers(cfn):
     security = headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert security["FrameOptions"]["FrameOption"] == "DENY"
+    hsts = security["StrictTransportSecurity"]
+    assert f"max-age={hsts['AccessControlMaxAgeSec']}; includeSubDomains" == HSTS
+    assert hsts["IncludeSubdomains"] is True
     assert security["ContentTypeOptions"]["Override"] is True
     assert security["ReferrerPolicy"]["ReferrerPolicy"] == SECURITY_HEADERS["referrer-policy"]
     csp = directives(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"][0])
