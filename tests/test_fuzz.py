@@ -52,8 +52,7 @@ def no_address(address: IPAddress) -> bool:
 
 @pytest.fixture(scope="module")
 def fuzz_gateway(emulator_server: EmulatorServer) -> Iterator[GatewayServer]:
-    settings = gateway_settings(emulator_server, allow_private_image_urls=False)
-    with GatewayServer(settings) as server:
+    with GatewayServer(gateway_settings(emulator_server, allow_private_image_urls=False)) as server:
         images = server.app.state.services.images
         images.resolve, images.allow = no_dns, no_address
         yield server
@@ -159,7 +158,8 @@ def post_raw(server: GatewayServer, body: dict[str, Any]) -> httpx.Response:
 
 
 def chat_with(field: str, value: Any) -> tuple[dict[str, Any], str, int]:
-    """A chat body with `value` in a free-form field; also the field's param and its depth."""
+    """A chat body with `value` in a free-form field; also its param and how many objects
+    and arrays enclose it."""
     body: dict[str, Any] = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
     if field == "parameters":
         body["tools"] = [{"type": "function", "function": {"name": "f", "parameters": value}}]
