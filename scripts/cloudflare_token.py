@@ -50,9 +50,7 @@ def stack_name(config_env: str) -> str:
 
 def stack_secret(cloudformation: Any, stack: str) -> str:
     """The ARN of the stack's Cloudflare secret."""
-    answer = cloudformation.describe_stack_resource(
-        StackName=stack, LogicalResourceId=RESOURCE
-    )
+    answer = cloudformation.describe_stack_resource(StackName=stack, LogicalResourceId=RESOURCE)
     return answer["StackResourceDetail"]["PhysicalResourceId"]
 
 
