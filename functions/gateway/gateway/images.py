@@ -127,7 +127,7 @@ class ImageLimits:
 DATA_URI = re.compile(r"data:(?P<type>[^;,]*)(?P<params>(?:;[^;,]*)*),", re.IGNORECASE)
 
 
-def _bad_image(message: str, param: str = "messages") -> GatewayError:
+def _bad_image(message: str, param: str) -> GatewayError:
     return GatewayError(400, message, code="invalid_image_url", param=param)
 
 
@@ -162,10 +162,11 @@ class Budget:
             )
 
 
-def image_parts(messages: Iterable[Message]) -> list[tuple[ImagePart, str]]:
-    """Every image part of the messages, with its param (`messages[0].content[1].image_url`)."""
+def image_parts(messages: Iterable[Message], param: str) -> list[tuple[ImagePart, str]]:
+    """Every image part of the messages, with its param (`messages[0].content[1].image_url`,
+    where `param` is what the client calls the messages)."""
     return [
-        (part, f"messages[{m}].content[{p}].image_url")
+        (part, f"{param}[{m}].content[{p}].image_url")
         for m, message in enumerate(messages)
         if isinstance(message.content, list)
         for p, part in enumerate(message.content)
@@ -216,18 +217,21 @@ class ImageFetcher:
         if self.http is not None:
             await self.http.aclose()
 
-    async def inline(self, messages: list[Message], time_left: float) -> None:
+    async def inline(
+        self, messages: list[Message], time_left: float, param: str = "messages"
+    ) -> None:
         """Replace every http(s) image URL in `messages` by a data URI, in place.
 
-        Raises a 400 `GatewayError` (code `invalid_image_url`, param naming the image) for too
-        many images, too many bytes, a refused or unreachable host, a non-image answer, or
-        fetches not done within `time_left` seconds.
+        Raises a 400 `GatewayError` (code `invalid_image_url`, param naming the image within
+        `param`) for too many images, too many bytes, a refused or unreachable host, a
+        non-image answer, or fetches not done within `time_left` seconds.
         """
-        parts = image_parts(messages)
+        parts = image_parts(messages, param)
         if len(parts) > self.limits.max_images:
             raise _bad_image(
                 f"At most {self.limits.max_images} images are allowed per request; "
-                f"this one has {len(parts)}."
+                f"this one has {len(parts)}.",
+                param,
             )
         budget = Budget(self.limits)
         remote = []
@@ -251,7 +255,8 @@ class ImageFetcher:
                 )
         except TimeoutError:
             raise _bad_image(
-                f"The image URLs did not all download within the request's {time_left:.0f} s."
+                f"The image URLs did not all download within the request's {time_left:.0f} s.",
+                param,
             ) from None
         for (part, _), url in zip(remote, urls, strict=True):
             part.image_url.url = url
