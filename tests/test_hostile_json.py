@@ -115,3 +115,39 @@ def test_bytes_that_are_not_utf8_are_unparsable_json(gateway, emulator, openai_s
     body = json.dumps(ENDPOINTS[path]).encode().replace(b"hi", b"h\xff\xfe")
     response = httpx.post(f"{gateway.url}{path}", content=body, headers=AUTH, timeout=30)
     assert_error(response, 400, openai_schemas, code="invalid_json")
+
+
+# --- the model name never steers the upstream URL ---------------------------------------------
+
+# Each would change which Cloudflare URL gets the gateway's token: `..` climbs out of /ai/run,
+# `?` and `#` cut the path, `%2e` and an empty segment are other spellings of the same.
+STEERING_NAMES = [
+    "@cf/../../x",
+    "@cf/meta/../../../../user/tokens",
+    "@cf/./meta/llama",
+    "@cf/meta/llama?x=1",
+    "@cf/meta/llama#x",
+    "@cf/meta/%2e%2e/x",
+    "@cf//meta",
+    "@cf/meta/llama 3",
+    "@hf/",
+]
+
+
+@pytest.mark.parametrize("name", STEERING_NAMES)
+@pytest.mark.parametrize("path", list(ENDPOINTS))
+def test_a_model_name_that_would_steer_the_upstream_url_is_refused(
+    gateway, emulator, openai_schemas, path, name
+):
+    body = ENDPOINTS[path] | {"model": name}
+    response = httpx.post(f"{gateway.url}{path}", json=body, headers=AUTH, timeout=30)
+    error = assert_error(response, 404, openai_schemas, code="model_not_found", param="model")
+    assert emulator.requests() == []
+    assert "Workers AI" in error["message"]
+
+
+def test_real_model_names_still_reach_run(gateway, emulator):
+    body = ENDPOINTS["/v1/chat/completions"] | {"model": "@cf/meta/llama-3.1-8b-instruct-fp8"}
+    httpx.post(f"{gateway.url}/v1/chat/completions", json=body, headers=AUTH, timeout=30)
+    paths = [run["path"] for run in emulator.requests()]
+    assert any(p.endswith("/ai/run/@cf/meta/llama-3.1-8b-instruct-fp8") for p in paths), paths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from httpx_sse import EventSource
 
 from gateway.config import Settings
 from gateway.credentials import Credentials
+from gateway.errors import GatewayError
 
 AI_GATEWAY_HOST = "gateway.ai.cloudflare.com"
 
@@ -103,6 +105,11 @@ def unwrap(status: int, body: bytes) -> Any:
     return data
 
 
+MODEL_NAME = re.compile(r"@(?:cf|hf)(?:/[A-Za-z0-9][A-Za-z0-9._:+-]*)+")
+"""A Workers AI model name, as it may go into a URL path: `@cf/` or `@hf/`, then segments that
+start with a letter or digit (so none is `.` or `..`) and hold nothing a URL reads specially."""
+
+
 class WorkersAI:
     def __init__(self, http: httpx.AsyncClient, settings: Settings, credentials: Credentials):
         self.http = http
@@ -115,6 +122,15 @@ class WorkersAI:
         return base.rstrip("/"), {"authorization": f"Bearer {creds.api_token}"}
 
     async def _target(self, model: str) -> tuple[str, dict[str, str]]:
+        if not MODEL_NAME.fullmatch(model):
+            # The name becomes part of a URL sent with the Cloudflare token: `@cf/../../x`
+            # would reach another Cloudflare API, `?`/`#` would cut the path.
+            raise GatewayError(
+                404,
+                f"The model `{model}` does not exist: not a Workers AI model name.",
+                code="model_not_found",
+                param="model",
+            )
         base, headers = await self._base()
         # Cloudflare AI Gateway takes native calls as .../workers-ai/{model}, without /run.
         run = "" if urlsplit(base).hostname == AI_GATEWAY_HOST else "/run"
