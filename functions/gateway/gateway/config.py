@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     stack_name: str | None = None
     """The CloudFormation stack (set by template.yaml): the docs page's key command names it."""
     aws_region: str | None = None
+    """AWS_REGION, which Lambda sets."""
 
     default_model: str = "@cf/meta/llama-4-scout-17b-16e-instruct"
     backup_model: str = "@cf/openai/gpt-oss-120b"
