@@ -25,6 +25,8 @@ import httpx
 import pytest
 import trustme
 from helpers import KEYS, GatewayServer, assert_error
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -220,6 +222,17 @@ def test_the_rule_refuses_every_non_global_destination(address):
 @pytest.mark.parametrize("address", ALLOWED)
 def test_the_rule_allows_global_unicast(address):
     assert is_public(ip_address(address))
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.ip_addresses())
+def test_the_rule_is_never_looser_than_pythons_own(address):
+    """Whatever this Python calls non-global is refused (the rule only adds to it), and an
+    IPv4-mapped address gets its IPv4 address's answer."""
+    if is_public(address):
+        assert address.is_global
+    if address.version == 6 and address.ipv4_mapped is not None:
+        assert is_public(address) == is_public(address.ipv4_mapped)
 
 
 REFUSED_OVER_HTTP = ["127.0.0.1", "::ffff:127.0.0.1", "::169.254.169.254", "64:ff9b::a9fe:a9fe"]
