@@ -56,7 +56,7 @@ CHECKOV       := $(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download -
 BASE_URL      ?= http://127.0.0.1:8787
 API_KEY       ?= $(WORKER_API_KEY)
 
-.PHONY: aws-check sam-validate checkov sam-build smoke deploy
+.PHONY: aws-check sam-validate checkov sam-build smoke deploy cloudflare-token
 
 $(SAM_STAMP): requirements-sam.txt
 	test -x $(SAM_VENV)/bin/python || $(PYTHON) -m venv $(SAM_VENV)
@@ -93,6 +93,12 @@ smoke: $(STAMP)
 # Build and deploy to AWS (first time: guided), then print the URLs and the key command.
 deploy: $(SAM_STAMP)
 	SAM="$(SAM)" scripts/deploy.sh
+
+# Replace the deployed Cloudflare API token: typed without echo (or piped in), never an argument.
+# Options: make cloudflare-token CONFIG_ENV=prod
+CONFIG_ENV ?= default
+cloudflare-token: $(STAMP)
+	$(BIN)/python scripts/cloudflare_token.py --config-env "$(CONFIG_ENV)"
 
 # ---- Benchmark ---------------------------------------------------------------------------------
 # The gateway vs. the emulator directly, in one run; writes artifacts/bench.json.

@@ -1,5 +1,6 @@
 """`make dev`: serve the gateway on HOST:PORT, on the emulator when there are no Cloudflare
-credentials, with a key generated and printed when WORKER_API_KEY is unset."""
+credentials, with a key generated and printed in full when WORKER_API_KEY is unset (a key the
+user supplied is shown masked)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import time
 
 import httpx
 import uvicorn
+
+from gateway.config import split_list
 
 EMULATOR_BASE = "http://{host}:{port}/client/v4/accounts/emulator/ai"
 
@@ -30,6 +33,14 @@ def start_emulator(host: str, port: int) -> subprocess.Popen:
     raise SystemExit("the Workers AI emulator did not start")
 
 
+def masked(key: str) -> str:
+    """A key the user supplied, as the banner shows it: `sk-…wxyz` (they already have it,
+    and a terminal or CI log is no place for it)."""
+    if len(key) < 12:
+        return "…" + key[-2:]
+    return f"{key[:3]}…{key[-4:]}"
+
+
 def banner(lines: list[str]) -> None:
     width = max(len(line) for line in lines) + 4
     print("\n" + "=" * width, *(f"  {line}" for line in lines), "=" * width + "\n", sep="\n")
@@ -44,9 +55,12 @@ def main() -> None:
     stop_on_sigterm()
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "8787"))
-    if not os.environ.get("WORKER_API_KEY"):
+    if os.environ.get("WORKER_API_KEY"):
+        key_line = "API key:  " + ", ".join(map(masked, split_list(os.environ["WORKER_API_KEY"])))
+        key_line += "   (from WORKER_API_KEY)"
+    else:
         os.environ["WORKER_API_KEY"] = "sk-local-" + secrets.token_urlsafe(24)
-    key = os.environ["WORKER_API_KEY"].split(",")[0].strip()
+        key_line = f"API key:  {os.environ['WORKER_API_KEY']}   (generated for this run)"
     emulator = None
     credentials = os.environ.get("CLOUDFLARE_ACCOUNT_ID") and os.environ.get("CLOUDFLARE_API_TOKEN")
     if not credentials and not os.environ.get("CLOUDFLARE_SECRET_ARN"):
@@ -67,7 +81,7 @@ def main() -> None:
         [
             f"Gateway:  http://{host}:{port}   (docs at /)",
             f"base_url: http://{host}:{port}/v1",
-            f"API key:  {key}",
+            key_line,
         ]
     )
     try:

@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_spec_validator import validate
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
-from scripts.export_openapi import document
+from scripts.export_openapi import document, hoist_defs
 
 STATIC_SPEC = Path(__file__).resolve().parents[1] / "static" / "openapi.json"
 V1_PATHS = {
@@ -90,3 +93,37 @@ def test_error_envelope_schema_matches_openai(spec):
     assert error["required"] == ["error"]
     detail = schemas[error["properties"]["error"]["$ref"].rsplit("/", 1)[-1]]
     assert set(detail["required"]) == {"message", "type", "param", "code"}
+
+
+def test_committed_spec_is_a_valid_openapi_document():
+    """The whole document, as served, passes an OpenAPI 3.1 validator (which also resolves
+    every reference it meets)."""
+    validate(json.loads(STATIC_SPEC.read_text()))
+
+
+def references(node: Any) -> list[str]:
+    if isinstance(node, list):
+        return [ref for item in node for ref in references(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+    return own + [ref for value in node.values() for ref in references(value)]
+
+
+def test_every_reference_resolves_within_the_document(spec):
+    resolver = Registry().with_resource("urn:spec", DRAFT202012.create_resource(spec)).resolver()
+    refs = references(spec)
+    assert refs
+    for ref in set(refs):
+        assert ref.startswith("#/components/schemas/"), ref
+        resolver.lookup(f"urn:spec{ref}")
+    assert '"$defs"' not in json.dumps(spec)
+
+
+def test_hoisting_refuses_two_different_schemas_under_one_name():
+    spec = {
+        "paths": {"/x": {"$defs": {"Usage": {"type": "object"}}, "$ref": "#/$defs/Usage"}},
+        "components": {"schemas": {"Usage": {"type": "string"}}},
+    }
+    with pytest.raises(ValueError, match="Usage"):
+        hoist_defs(spec)

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from gateway.routes.static import CONTENT_SECURITY_POLICY, HSTS, KEY_COMMAND, SECURITY_HEADERS
+
 ROOT = Path(__file__).resolve().parents[1]
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
 
@@ -122,7 +124,8 @@ def test_timeout_memory_concurrency_logs_and_tracing(cfn):
             {"Ref": "AWS::NoValue"},
         ]
     }
-    assert cfn["Parameters"]["ReservedConcurrency"]["Default"] in (0, "0")
+    # Behind a public URL the default is a finite ceiling; 0 (no reservation) is an opt-out.
+    assert 0 < int(cfn["Parameters"]["ReservedConcurrency"]["Default"]) <= 100
     assert function["TracingConfig"] == {"Mode": {"Ref": "TracingMode"}}
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "GatewayLogGroup"}
     log_group = cfn["Resources"]["GatewayLogGroup"]["Properties"]
@@ -174,6 +177,7 @@ def test_environment_names_the_secrets_and_settings_not_their_values(cfn):
     assert env["BACKUP_MODEL"] == {"Ref": "BackupModel"}
     assert env["CORS_ALLOW_ORIGINS"] == {"Ref": "AllowedOrigins"}
     assert env["LOG_LEVEL"] == {"Ref": "LogLevel"}
+    assert env["STACK_NAME"] == {"Ref": "AWS::StackName"}
     assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"} <= set(env)
     text = json.dumps(env)
     assert "CloudflareApiToken" not in text and "CloudflareAccountId" not in text
@@ -247,7 +251,7 @@ def test_cloudfront_uses_oac_https_index_and_security_headers(cfn):
     oac = cfn["Resources"]["DocsOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
     assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"]) == ("s3", "always")
     behaviour = config["DefaultCacheBehavior"]
-    assert behaviour["ViewerProtocolPolicy"] == "https-only"
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
     assert behaviour["ResponseHeadersPolicyId"] == {"Ref": "DocsSecurityHeaders"}
     assert config["DefaultRootObject"] == "index.html"
     custom = config["ViewerCertificate"]["Fn::If"][1]
@@ -256,7 +260,24 @@ def test_cloudfront_uses_oac_https_index_and_security_headers(cfn):
     security = headers["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert security["FrameOptions"]["FrameOption"] == "DENY"
-    assert "ContentSecurityPolicy" in security
+    hsts = security["StrictTransportSecurity"]
+    assert f"max-age={hsts['AccessControlMaxAgeSec']}; includeSubDomains" == HSTS
+    assert hsts["IncludeSubdomains"] is True
+    assert security["ContentTypeOptions"]["Override"] is True
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] == SECURITY_HEADERS["referrer-policy"]
+    csp = directives(security["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"][0])
+    assert "'unsafe-inline'" not in json.dumps(csp) and "'unsafe-eval'" not in json.dumps(csp)
+    # The same policy as the app's own copy of the page, except where the API is.
+    app_csp = directives(CONTENT_SECURITY_POLICY)
+    assert csp.pop("connect-src").startswith("'self' https://${UrlHost} ")
+    assert app_csp.pop("connect-src") == "'self'"
+    assert csp == app_csp
+
+
+def directives(policy: str) -> dict[str, str]:
+    """A Content-Security-Policy as {directive: its sources, whitespace normalised}."""
+    parsed = [part.split() for part in policy.split(";") if part.strip()]
+    return {words[0]: " ".join(words[1:]) for words in parsed}
 
 
 def test_docs_are_published_by_a_custom_resource_with_the_function_url(cfn):
@@ -269,7 +290,12 @@ def test_docs_are_published_by_a_custom_resource_with_the_function_url(cfn):
     assert config["api_base_url"] == {"Fn::GetAtt": ["GatewayFunctionUrl", "FunctionUrl"]}
     assert config["aliases"]["gpt-4o"] == {"Ref": "DefaultModel"}
     assert config["aliases"]["gpt-4o-mini"] == {"Ref": "BackupModel"}
-    assert "secretsmanager get-secret-value" in config["key_command"]["Fn::Sub"]
+    # The public config names the stack, never the keys secret's ARN (it holds the account id),
+    # with the very command the app's own /config.json gives.
+    assert config["key_command"] == {
+        "Fn::Sub": KEY_COMMAND.format(region="${AWS::Region}", stack="${AWS::StackName}")
+    }
+    assert "ApiKeysSecret}" not in json.dumps(config) and "AccountId" not in json.dumps(config)
     # A new publisher version (the docs changed) must change a property, or nothing republishes.
     version = properties["PublisherVersion"]["Ref"]
     assert cfn["Resources"][version]["Type"] == "AWS::Lambda::Version"

@@ -16,6 +16,8 @@ from gateway.credentials import Credentials
 from gateway.disconnect import CancelOnDisconnect
 from gateway.errors import install_handlers
 from gateway.fallback import Cooldown
+from gateway.images import ImageFetcher
+from gateway.json_body import check_json_body
 from gateway.limits import BodySizeLimit
 from gateway.observability import RequestContextMiddleware, logger
 from gateway.routes import chat, completions, embeddings, health, models, static
@@ -36,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with new_client() as http:
+        async with new_client() as http, ImageFetcher.from_settings(settings) as images:
             credentials = Credentials(settings, http)
             upstream = WorkersAI(http, settings, credentials)
             app.state.services = Services(
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     lambda task: upstream.search_models(task, CATALOGUE_TIMEOUT),
                     ttl=settings.catalogue_ttl,
                 ),
+                images=images,
             )
             if not (settings.worker_api_key or settings.api_keys_secret_arn):
                 logger.warning("no API keys configured: every /v1 request will get a 401")
@@ -67,7 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Each /v1 router is included directly (not through a /v1 router of its own): one level of
     # route matching less on every request.
     for router in (chat.router, completions.router, models.router, embeddings.router):
-        app.include_router(router, prefix="/v1", dependencies=[Depends(require_api_key)])
+        app.include_router(
+            router, prefix="/v1", dependencies=[Depends(require_api_key), Depends(check_json_body)]
+        )
     app.include_router(health.router)
     app.include_router(static.router)
     install_handlers(app)

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     cloudflare_api_token: str | None = Field(default=None, repr=False)
     cloudflare_secret_arn: str | None = None
     workers_ai_base_url: str = CLOUDFLARE_BASE_URL
+    stack_name: str | None = None
+    """The CloudFormation stack (set by template.yaml): the docs page's key command names it."""
+    aws_region: str | None = None
+    """AWS_REGION, which Lambda sets."""
 
     default_model: str = "@cf/meta/llama-4-scout-17b-16e-instruct"
     backup_model: str = "@cf/openai/gpt-oss-120b"
@@ -47,6 +51,10 @@ class Settings(BaseSettings):
     catalogue_ttl: float = Field(default=3600.0, ge=0)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    # Per request, data URIs included: a Lambda of 512 MB holds a few copies of 10 MiB of
+    # images (the bytes, their base64, the upstream body) with room to spare.
+    max_images: int = Field(default=10, ge=0)
+    max_image_total_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = False
 
     @cached_property

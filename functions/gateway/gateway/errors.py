@@ -6,6 +6,7 @@ else of the gateway's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,12 +93,16 @@ def _fields(loc: tuple[Any, ...]) -> list[Any]:
     return parts
 
 
-def _param_of(loc: tuple[Any, ...]) -> str | None:
-    """OpenAI's way of naming a field: `messages[0].content`."""
+def param_name(path: Iterable[str | int]) -> str | None:
+    """OpenAI's way of naming a field from its path: `messages[0].content`."""
     param = ""
-    for part in _fields(loc):
+    for part in path:
         param += f"[{part}]" if isinstance(part, int) else f".{part}"
     return param.lstrip(".") or None
+
+
+def _param_of(loc: tuple[Any, ...]) -> str | None:
+    return param_name(_fields(loc))
 
 
 def _most_telling(errors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -114,16 +119,20 @@ def _most_telling(errors: list[dict[str, Any]]) -> dict[str, Any]:
     return max(same_field, key=lambda e: len(e.get("loc", ())))
 
 
+def unparsable_body() -> GatewayError:
+    return GatewayError(
+        400,
+        "We could not parse the JSON body of your request. The body must be valid JSON.",
+        code="invalid_json",
+    )
+
+
 def validation_error(exc: RequestValidationError) -> GatewayError:
     """Turn pydantic's list of problems into OpenAI's single message with a `param`."""
     error = _most_telling(list(exc.errors()))
     kind = error.get("type")
     if kind == "json_invalid":
-        return GatewayError(
-            400,
-            "We could not parse the JSON body of your request. The body must be valid JSON.",
-            code="invalid_json",
-        )
+        return unparsable_body()
     param = _param_of(tuple(error.get("loc", ())))
     if param is None and kind in {"missing", "model_attributes_type", "dict_type"}:
         return GatewayError(
@@ -160,6 +169,9 @@ def install_handlers(app: FastAPI) -> None:
             message = f"Invalid URL ({request.method} {request.url.path})"
         elif exc.status_code == 405:
             message = f"Method {request.method} is not allowed for {request.url.path}."
+        elif exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI could not read the body: not UTF-8, or nested past the recursion limit.
+            return error_response(unparsable_body())
         else:
             message = str(exc.detail)
         return error_response(GatewayError(exc.status_code, message, headers=exc.headers))

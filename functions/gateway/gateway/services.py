@@ -11,6 +11,7 @@ from gateway.catalog import Catalog, UpstreamCatalogue
 from gateway.config import Settings
 from gateway.credentials import Credentials
 from gateway.fallback import Cooldown
+from gateway.images import ImageFetcher
 from gateway.observability import RequestContext
 from gateway.upstream import WorkersAI
 
@@ -24,6 +25,7 @@ class Services:
     upstream: WorkersAI
     cooldown: Cooldown
     catalogue: UpstreamCatalogue
+    images: ImageFetcher
 
 
 # Both are `async def` so FastAPI calls them inline: a plain `def` dependency would cost a

@@ -22,6 +22,7 @@ from httpx_sse import EventSource
 
 from gateway.config import Settings
 from gateway.credentials import Credentials
+from gateway.errors import GatewayError
 from gateway.upstream_errors import UpstreamError
 
 AI_GATEWAY_HOST = "gateway.ai.cloudflare.com"
@@ -156,6 +157,11 @@ def _invalid(status: int, what: str) -> UpstreamError:
     return UpstreamError(f"it answered {status} with {what}.", status=status, kind="invalid")
 
 
+MODEL_NAME = re.compile(r"@(?:cf|hf)(?:/[A-Za-z0-9][A-Za-z0-9._:+-]*)+")
+"""A Workers AI model name, as it may go into a URL path: `@cf/` or `@hf/`, then segments that
+start with a letter or digit (so none is `.` or `..`) and hold nothing a URL reads specially."""
+
+
 class WorkersAI:
     def __init__(self, http: httpx.AsyncClient, settings: Settings, credentials: Credentials):
         self.http = http
@@ -168,6 +174,15 @@ class WorkersAI:
         return base.rstrip("/"), {"authorization": f"Bearer {creds.api_token}"}
 
     async def _target(self, model: str) -> tuple[str, dict[str, str]]:
+        if not MODEL_NAME.fullmatch(model):
+            # The name becomes part of a URL sent with the Cloudflare token: `@cf/../../x`
+            # would reach another Cloudflare API, `?`/`#` would cut the path.
+            raise GatewayError(
+                404,
+                f"The model `{model}` does not exist: not a Workers AI model name.",
+                code="model_not_found",
+                param="model",
+            )
         base, headers = await self._base()
         # Cloudflare AI Gateway takes native calls as .../workers-ai/{model}, without /run.
         run = "" if urlsplit(base).hostname == AI_GATEWAY_HOST else "/run"

@@ -7,8 +7,8 @@ from fastapi.responses import Response
 
 from gateway.catalog import Capabilities, capabilities
 from gateway.errors import GatewayError
+from gateway.fallback import Deadline
 from gateway.generation import Job
-from gateway.images import inline_images
 from gateway.observability import RequestContext
 from gateway.routes.responses import GENERATION_ERRORS, respond
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
@@ -55,12 +55,8 @@ async def create_chat_completion(
                 code="model_not_vision_capable",
                 param="messages",
             )
-        await inline_images(
-            req.messages,
-            svc.http,
-            max_bytes=svc.settings.max_image_bytes,
-            allow_private=svc.settings.allow_private_image_urls,
-        )
+        deadline = Deadline(svc.settings.request_deadline, ctx.deadline)
+        await svc.images.inline(req.messages, deadline.remaining())
     max_tokens = chat_max_tokens(req, svc.settings.default_max_tokens)
     tools = ToolRules.of(req)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, JSONResponse
 
+from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.services import Services, services
 
@@ -22,46 +23,90 @@ STATIC_DIR = _static_dir()
 
 router = APIRouter(include_in_schema=False)
 
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+"""The docs site's policy: the same as CloudFront's (DocsSecurityHeaders in template.yaml),
+except that there the page talks to the API at the Function URL, here on its own origin."""
 
-def _file(name: str) -> FileResponse:
+SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+HSTS = "max-age=63072000; includeSubDomains"
+
+
+def _headers(request: Request) -> dict[str, str]:
+    """The docs site's headers; HSTS only where the client came over HTTPS (RFC 6797 §7.2:
+    not over plain HTTP), as told by the scheme or by the proxy's X-Forwarded-Proto."""
+    headers = {"cache-control": "no-cache", **SECURITY_HEADERS}
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+    if proto.split(",")[0].strip().lower() == "https":
+        headers["strict-transport-security"] = HSTS
+    return headers
+
+
+def _file(name: str, request: Request) -> FileResponse:
     path = (STATIC_DIR / name).resolve()
     if not path.is_relative_to(STATIC_DIR) or not path.is_file():
         raise GatewayError(404, f"No such file: /{name}", code="not_found")
-    return FileResponse(path, headers={"cache-control": "no-cache"})
+    return FileResponse(path, headers=_headers(request))
 
 
 @router.get("/")
-async def index() -> FileResponse:
-    return _file("index.html")
+async def index(request: Request) -> FileResponse:
+    return _file("index.html", request)
 
 
 @router.get("/openapi.json")
-async def openapi() -> FileResponse:
-    return _file("openapi.json")
+async def openapi(request: Request) -> FileResponse:
+    return _file("openapi.json", request)
 
 
 @router.get("/config.json")
-async def config(svc: Services = Depends(services)) -> dict:
+async def config(request: Request, svc: Services = Depends(services)) -> JSONResponse:
     """What the page needs to know; in AWS the publisher writes the same file at deploy."""
+    return JSONResponse(_config(svc), headers=_headers(request))
+
+
+def _config(svc: Services) -> dict:
     return {
         "api_base_url": None,
         "default_model": svc.catalog.primary,
         "backup_model": svc.catalog.backup,
         "aliases": svc.catalog.aliases,
-        "key_command": _key_command(svc.settings.api_keys_secret_arn),
+        "key_command": _key_command(svc.settings),
     }
 
 
-def _key_command(secret_arn: str | None) -> str | None:
-    """In AWS the page tells where the key is; the secret's ARN is no secret."""
-    if not secret_arn:
+KEY_COMMAND = (
+    "aws secretsmanager get-secret-value --region {region} --query SecretString"
+    ' --output text --secret-id "$(aws cloudformation describe-stack-resource'
+    " --region {region} --stack-name {stack} --logical-resource-id"
+    ' ApiKeysSecret --query StackResourceDetail.PhysicalResourceId --output text)"'
+)
+"""How the page tells where the key is, as DocsSite's config in template.yaml does: through the
+stack's name, not the secret's ARN, which would show the AWS account id on a public page."""
+
+
+def _key_command(settings: Settings) -> str | None:
+    if not (settings.stack_name and settings.aws_region):
         return None
-    return (
-        f"aws secretsmanager get-secret-value --secret-id {secret_arn} "
-        "--query SecretString --output text"
-    )
+    return KEY_COMMAND.format(region=settings.aws_region, stack=settings.stack_name)
 
 
 @router.get("/assets/{name:path}")
-async def asset(name: str) -> FileResponse:
-    return _file(f"assets/{name}")
+async def asset(name: str, request: Request) -> FileResponse:
+    return _file(f"assets/{name}", request)
