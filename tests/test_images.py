@@ -50,6 +50,7 @@ class ImageHost(ServerThread):
             Route("/cat.png", self.cat),
             Route("/bytes/{size:int}", self.sized),
             Route("/slow.png", self.slow),
+            Route("/late.png", self.late),
             Route("/missing.png", self.missing),
             Route("/text", self.text),
             Route("/redirect", self.redirect),
@@ -81,6 +82,12 @@ class ImageHost(ServerThread):
                 self.open_streams -= 1
 
         return StreamingResponse(trickle(), media_type="image/png")
+
+    async def late(self, request: Request) -> Response:
+        """The whole image, after a 1.2 s pause."""
+        self._log(request)
+        await asyncio.sleep(1.2)
+        return Response(PNG, media_type="image/png")
 
     async def missing(self, request: Request) -> Response:
         self._log(request)
@@ -445,6 +452,18 @@ def test_fetches_end_with_the_request_deadline(start_gateway, emulator, public_h
         assert "did not all download within" in response.json()["error"]["message"]
         assert wait_until_closed(public_host) == 0
     assert emulator.requests() == []
+
+
+def test_image_fetches_and_generation_share_one_request_deadline(
+    start_gateway, emulator, public_host
+):
+    """1.2 s of image download, then 1.2 s of model: each fits in 2 s, together they do not."""
+    emulator.add_fault(delay_ms=1200, times=2)
+    resolver = Resolver({"img.test": [[STAND_IN_PUBLIC]]})
+    with image_gateway(start_gateway, resolver, request_deadline=2.0) as server:
+        response = ask(server, f"http://img.test:{public_host.port}/late.png")
+    assert response.status_code == 504, response.text
+    assert response.json()["error"]["code"] == "upstream_timeout"
 
 
 def test_one_failed_fetch_cancels_its_siblings(start_gateway, emulator, public_host):

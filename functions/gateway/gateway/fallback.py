@@ -52,11 +52,19 @@ class Cooldown:
 class Deadline:
     """One overall deadline for a request, within the Lambda invocation's own."""
 
-    def __init__(self, seconds: float, hard_limit: float | None = None) -> None:
-        end = time.time() + seconds
+    def __init__(
+        self, seconds: float, hard_limit: float | None = None, start: float | None = None
+    ) -> None:
+        end = (time.time() if start is None else start) + seconds
         if hard_limit is not None:
             end = min(end, hard_limit - 1.0)
         self.end = end
+
+    @classmethod
+    def of_request(cls, seconds: float, ctx: RequestContext) -> Deadline:
+        """The request's deadline: `seconds` from its arrival, so everything it does (image
+        fetches, then every model attempt and the stream) shares the one budget."""
+        return cls(seconds, ctx.deadline, start=ctx.started)
 
     def remaining(self) -> float:
         return self.end - time.time()

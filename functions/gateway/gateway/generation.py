@@ -69,7 +69,7 @@ async def _bounded(
 
 
 def _deadline(svc: Services, ctx: RequestContext) -> Deadline:
-    return Deadline(svc.settings.request_deadline, ctx.deadline)
+    return Deadline.of_request(svc.settings.request_deadline, ctx)
 
 
 async def _run(

@@ -65,6 +65,8 @@ class RequestContext:
 
     request_id: str
     deadline: float | None = None
+    started: float = field(default_factory=time.time)
+    """When the request arrived (Unix time): its deadline counts from here."""
     fields: dict[str, Any] = field(default_factory=dict)
     upstream_seconds: float = 0.0
     """Time spent waiting on outbound HTTP calls so far."""

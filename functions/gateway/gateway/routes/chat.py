@@ -55,7 +55,7 @@ async def create_chat_completion(
                 code="model_not_vision_capable",
                 param="messages",
             )
-        deadline = Deadline(svc.settings.request_deadline, ctx.deadline)
+        deadline = Deadline.of_request(svc.settings.request_deadline, ctx)
         await svc.images.inline(req.messages, deadline.remaining())
     max_tokens = chat_max_tokens(req, svc.settings.default_max_tokens)
     tools = ToolRules.of(req)
