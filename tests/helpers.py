@@ -53,8 +53,17 @@ def gateway_settings(emulator: EmulatorServer, **overrides: Any) -> Settings:
         "request_deadline": 20.0,
         "cooldown_failures": 1000,
         "allow_private_image_urls": True,
+        "responses_db_path": ":memory:",
     }
     return Settings(_env_file=None, **(values | overrides))
+
+
+def fake_aws_credentials(monkeypatch: Any) -> None:
+    """Credentials and a region for moto, and no profile that could reach a real account."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 def upstream_runs(emulator: EmulatorServer) -> list[dict[str, Any]]:

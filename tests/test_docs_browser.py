@@ -14,12 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import upstream_runs
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 pytestmark = pytest.mark.browser
 
@@ -263,3 +264,29 @@ def test_stop_button_aborts_the_stream(page: WebDriver, gateway: Any, emulator: 
     # The emulator's long answer is 400 words; the stopped one stays well short of it.
     assert len(_text(page, "answer").split()) < 400
     assert page.find_element(By.ID, "console-error").is_displayed() is False
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
+def test_console_speaks_the_responses_api(
+    page: WebDriver, gateway: Any, emulator: Any, stream: bool
+) -> None:
+    _enter_key(page, gateway.api_key)
+    Select(page.find_element(By.ID, "api")).select_by_value("responses")
+    Select(page.find_element(By.ID, "model")).select_by_value("gpt-4o-mini")
+    _send(page, "Hello from the Responses console", stream=stream)
+    _wait(page, _finished)
+    expected = httpx.post(
+        f"{gateway.url}/v1/responses",
+        headers={"Authorization": f"Bearer {gateway.api_key}"},
+        json={"model": "gpt-4o-mini", "input": "Hello from the Responses console"},
+        timeout=30,
+    ).json()
+    assert _text(page, "answer") == expected["output_text"]
+    assert _text(page, "answer-status").startswith("Done")
+    assert page.find_element(By.ID, "reasoning-box").is_displayed()
+    sent = upstream_runs(emulator)[0]["body"]["messages"]
+    system = page.find_element(By.ID, "system").get_property("value")
+    assert sent[0] == {"role": "system", "content": system}
+    Select(page.find_element(By.ID, "sample-api")).select_by_value("responses")
+    assert f"{gateway.url}/v1/responses" in _text(page, "sample-code")
+    assert _severe(page) == []

@@ -203,7 +203,7 @@ def statements_of(cfn: dict[str, Any], role: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_gateway_role_reads_exactly_the_two_secrets(cfn):
+def test_gateway_role_reads_the_two_secrets_and_uses_only_its_table(cfn):
     statements = statements_of(cfn, "GatewayFunctionRole")
     assert statements == [
         {
@@ -211,11 +211,29 @@ def test_gateway_role_reads_exactly_the_two_secrets(cfn):
             "Effect": "Allow",
             "Action": "secretsmanager:GetSecretValue",
             "Resource": [{"Ref": "ApiKeysSecret"}, {"Ref": "CloudflareSecret"}],
-        }
+        },
+        {
+            "Sid": "StoreResponsesInItsTable",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+            "Resource": {"Fn::GetAtt": ["ResponsesTable", "Arn"]},
+        },
     ]
     managed = cfn["Resources"]["GatewayFunctionRole"]["Properties"]["ManagedPolicyArns"]
     names = sorted(arn.rsplit("/", 1)[-1] for arn in managed)
     assert names == ["AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"]
+
+
+def test_stored_responses_table_is_on_demand_with_a_ttl_and_named_to_the_gateway(cfn):
+    table = cfn["Resources"]["ResponsesTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    # The attribute gateway.storage writes as the expiry, in Unix seconds.
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert cfn["Parameters"]["ResponseRetentionDays"]["Default"] == 30
+    env = gateway(cfn)["Environment"]["Variables"]
+    assert env["RESPONSES_TABLE"] == {"Ref": "ResponsesTable"}
+    assert env["RESPONSE_RETENTION_DAYS"] == {"Ref": "ResponseRetentionDays"}
 
 
 def test_docs_bucket_is_private_encrypted_and_owner_enforced(cfn):

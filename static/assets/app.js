@@ -25,7 +25,8 @@ async function loadJson(url) {
 
 function renderSample() {
   const model = $("model").value || state.config.default_model || "gpt-4o";
-  $("sample-code").textContent = sampleCode(state.lang, openaiBase(), model, $("sample-stream").checked);
+  const stream = $("sample-stream").checked;
+  $("sample-code").textContent = sampleCode(state.lang, openaiBase(), model, stream, $("sample-api").value);
   $("sample-install").textContent = installHint(state.lang);
 }
 
@@ -53,6 +54,7 @@ function setUpTabs() {
     });
   });
   $("sample-stream").addEventListener("change", renderSample);
+  $("sample-api").addEventListener("change", renderSample);
 }
 
 async function copyText(text) {
@@ -190,20 +192,30 @@ function status(text) {
   $("answer-status").textContent = text;
 }
 
-function buildRequest(stream) {
-  const messages = [];
+/** The endpoint path and JSON body for the chosen API ("chat" or "responses"). */
+function buildRequest(api, stream) {
   const system = $("system").value.trim();
+  const model = $("model").value;
+  if (api === "responses") {
+    // The console's answers are not kept: store is false.
+    const body = { model, input: $("user").value, stream, store: false };
+    if (system) body.instructions = system;
+    return ["/responses", body];
+  }
+  const messages = [];
   if (system) messages.push({ role: "system", content: system });
   messages.push({ role: "user", content: $("user").value });
-  const body = { model: $("model").value, messages, stream };
+  const body = { model, messages, stream };
   if (stream) body.stream_options = { include_usage: true }; // a last chunk carries the token counts
-  return body;
+  return ["/chat/completions", body];
 }
 
 function summary(model, finish, usage) {
   const parts = [`Done · ${model}`];
   if (finish) parts.push(`finish: ${finish}`);
-  if (usage?.total_tokens) parts.push(`${usage.prompt_tokens} + ${usage.completion_tokens} tokens`);
+  const input = usage?.prompt_tokens ?? usage?.input_tokens;
+  const output = usage?.completion_tokens ?? usage?.output_tokens;
+  if (usage?.total_tokens) parts.push(`${input} + ${output} tokens`);
   return parts.join(" · ");
 }
 
@@ -234,6 +246,40 @@ async function streamAnswer(response, answer) {
   return summary(model, finish, usage);
 }
 
+/** A Responses stream: text and reasoning deltas as they come, then the final response. */
+async function streamResponse(response, answer) {
+  const model = response.headers.get("x-gateway-model");
+  for await (const data of readEvents(response.body)) {
+    const event = JSON.parse(data);
+    if (event.type === "response.output_text.delta") answer.append(event.delta);
+    else if (event.type === "response.reasoning_text.delta") showReasoning(event.delta);
+    else if (event.type === "error") {
+      showError("The answer was interrupted.", event.message, "The stream ended early; try again.");
+      return "Interrupted";
+    } else if (event.type === "response.completed" || event.type === "response.incomplete") {
+      const { incomplete_details: incomplete, usage } = event.response;
+      return summary(event.response.model || model, incomplete?.reason ?? event.response.status, usage);
+    }
+    status("Streaming…");
+  }
+  return "Interrupted";
+}
+
+/** A whole answer of either API: its reasoning and text. */
+function showWhole(api, body, model) {
+  if (api === "responses") {
+    for (const item of body.output.filter((item) => item.type === "reasoning")) {
+      showReasoning((item.content ?? []).map((part) => part.text).join(""));
+    }
+    $("answer").textContent = body.output_text ?? "";
+    return summary(model || body.model, body.incomplete_details?.reason ?? body.status, body.usage);
+  }
+  const choice = body.choices[0];
+  if (choice.message.reasoning_content) showReasoning(choice.message.reasoning_content);
+  $("answer").textContent = choice.message.content ?? "";
+  return summary(model || body.model, choice.finish_reason, body.usage);
+}
+
 async function send(event) {
   event.preventDefault();
   const key = $("api-key").value.trim();
@@ -244,6 +290,8 @@ async function send(event) {
     return;
   }
   const stream = $("stream").checked;
+  const api = $("api").value;
+  const [path, body] = buildRequest(api, stream);
   const answer = $("answer");
   answer.replaceChildren();
   $("reasoning").replaceChildren();
@@ -252,10 +300,10 @@ async function send(event) {
   setBusy(true);
   status("Waiting for the gateway…");
   try {
-    const response = await fetch(`${openaiBase()}/chat/completions`, {
+    const response = await fetch(`${openaiBase()}${path}`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
-      body: JSON.stringify(buildRequest(stream)),
+      body: JSON.stringify(body),
       signal: state.controller.signal,
     });
     if (!response.ok) {
@@ -264,13 +312,9 @@ async function send(event) {
       showError(title, error.message, hint);
       status(`Failed (${response.status})`);
     } else if (stream) {
-      status(await streamAnswer(response, answer));
+      status(await (api === "responses" ? streamResponse : streamAnswer)(response, answer));
     } else {
-      const body = await response.json();
-      const choice = body.choices[0];
-      if (choice.message.reasoning_content) showReasoning(choice.message.reasoning_content);
-      answer.textContent = choice.message.content ?? "";
-      status(summary(response.headers.get("x-gateway-model") || body.model, choice.finish_reason, body.usage));
+      status(showWhole(api, await response.json(), response.headers.get("x-gateway-model")));
     }
   } catch (error) {
     if (error.name === "AbortError") {
@@ -294,6 +338,8 @@ function setUpConsole() {
   keyInput.value = sessionStorage.getItem(KEY_STORAGE) || "";
   keyInput.addEventListener("input", () => sessionStorage.setItem(KEY_STORAGE, keyInput.value.trim()));
   keyInput.addEventListener("change", loadLiveModels);
+  $("api").value = sessionStorage.getItem("gateway.api") || "chat";
+  $("api").addEventListener("change", () => sessionStorage.setItem("gateway.api", $("api").value));
   $("model").addEventListener("change", () => {
     sessionStorage.setItem("gateway.model", $("model").value);
     renderSample();

@@ -8,27 +8,49 @@ const INSTALL = {
   js: "Needs the official SDK: npm install openai (Node 18 or newer, as an ES module).",
 };
 
-function curl(base, model, stream) {
+function curl(base, model, stream, api) {
+  const input =
+    api === "responses"
+      ? `    "input": ${JSON.stringify(PROMPT)}`
+      : `    "messages": [{"role": "user", "content": ${JSON.stringify(PROMPT)}}]`;
   const lines = [
-    `curl${stream ? " -N" : ""} ${base}/chat/completions \\`,
+    `curl${stream ? " -N" : ""} ${base}/${api === "responses" ? "responses" : "chat/completions"} \\`,
     `  -H "Authorization: Bearer $OPENAI_API_KEY" \\`,
     `  -H "Content-Type: application/json" \\`,
     `  -d '{`,
     `    "model": ${JSON.stringify(model)},`,
-    `    "messages": [{"role": "user", "content": ${JSON.stringify(PROMPT)}}]${stream ? "," : ""}`,
+    `${input}${stream ? "," : ""}`,
   ];
   if (stream) lines.push(`    "stream": true`);
   lines.push(`  }'`);
   return lines.join("\n");
 }
 
-function python(base, model, stream) {
+function python(base, model, stream, api) {
   const head = [
     "from openai import OpenAI",
     "",
     `client = OpenAI(base_url=${JSON.stringify(base)})  # reads OPENAI_API_KEY`,
     "",
   ];
+  if (api === "responses") {
+    const call = [
+      "response = client.responses.create(",
+      `    model=${JSON.stringify(model)},`,
+      `    input=${JSON.stringify(PROMPT)},`,
+    ];
+    if (!stream) return [...head, ...call, ")", "print(response.output_text)"].join("\n");
+    return [
+      ...head,
+      ...call,
+      "    stream=True,",
+      ")",
+      "for event in response:",
+      '    if event.type == "response.output_text.delta":',
+      '        print(event.delta, end="", flush=True)',
+      "print()",
+    ].join("\n");
+  }
   const call = (name) => [
     `${name} = client.chat.completions.create(`,
     `    model=${JSON.stringify(model)},`,
@@ -51,13 +73,31 @@ function python(base, model, stream) {
   ].join("\n");
 }
 
-function js(base, model, stream) {
+function js(base, model, stream, api) {
   const head = [
     'import OpenAI from "openai";',
     "",
     `const client = new OpenAI({ baseURL: ${JSON.stringify(base)} }); // reads OPENAI_API_KEY`,
     "",
   ];
+  if (api === "responses") {
+    const call = [
+      "const response = await client.responses.create({",
+      `  model: ${JSON.stringify(model)},`,
+      `  input: ${JSON.stringify(PROMPT)},`,
+    ];
+    if (!stream) return [...head, ...call, "});", "console.log(response.output_text);"].join("\n");
+    return [
+      ...head,
+      ...call,
+      "  stream: true,",
+      "});",
+      "for await (const event of response) {",
+      '  if (event.type === "response.output_text.delta") process.stdout.write(event.delta);',
+      "}",
+      'process.stdout.write("\\n");',
+    ].join("\n");
+  }
   const call = (name) => [
     `const ${name} = await client.chat.completions.create({`,
     `  model: ${JSON.stringify(model)},`,
@@ -82,9 +122,10 @@ function js(base, model, stream) {
 
 const BUILDERS = { curl, python, js };
 
-/** The sample text for one language; `base` is the OpenAI base URL (ending in /v1). */
-export function sampleCode(lang, base, model, stream) {
-  return BUILDERS[lang](base, model, stream);
+/** The sample text for one language and API ("chat" or "responses"); `base` is the OpenAI
+ * base URL (ending in /v1). */
+export function sampleCode(lang, base, model, stream, api = "chat") {
+  return BUILDERS[lang](base, model, stream, api);
 }
 
 export function installHint(lang) {

@@ -20,8 +20,9 @@ from gateway.images import ImageFetcher
 from gateway.json_body import check_json_body
 from gateway.limits import BodySizeLimit
 from gateway.observability import RequestContextMiddleware, logger
-from gateway.routes import chat, completions, embeddings, health, models, static
+from gateway.routes import chat, completions, embeddings, health, models, responses, static
 from gateway.services import Services
+from gateway.storage import open_store
 from gateway.transport import new_client
 from gateway.upstream import WorkersAI
 
@@ -53,10 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     ttl=settings.catalogue_ttl,
                 ),
                 images=images,
+                store=open_store(settings),
             )
             if not (settings.worker_api_key or settings.api_keys_secret_arn):
                 logger.warning("no API keys configured: every /v1 request will get a 401")
             yield
+            app.state.services.store.close()
 
     app = FastAPI(
         title="Workers AI OpenAI-compatible gateway",
@@ -69,7 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # Each /v1 router is included directly (not through a /v1 router of its own): one level of
     # route matching less on every request.
-    for router in (chat.router, completions.router, models.router, embeddings.router):
+    for router in (
+        chat.router,
+        completions.router,
+        responses.router,
+        models.router,
+        embeddings.router,
+    ):
         app.include_router(
             router, prefix="/v1", dependencies=[Depends(require_api_key), Depends(check_json_body)]
         )
@@ -81,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         CORS,
         allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=["x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after"],
         max_age=600,

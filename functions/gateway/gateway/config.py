@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     max_image_total_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = False
 
+    responses_table: str | None = None
+    responses_db_path: str = ".data/responses.sqlite3"
+    response_retention_days: float = Field(default=30.0, gt=0)
+
     @cached_property
     def cors_origins(self) -> tuple[str, ...]:
         return split_list(self.cors_allow_origins)

@@ -66,11 +66,17 @@ def error_response(error: GatewayError) -> JSONResponse:
 
 
 # The discriminator values of the unions in schemas.py (message roles, content-part and
-# response-format types): pydantic puts the one it tried into an error's `loc`.
+# response-format types) and responses/schemas.py (item, content-part, tool and text-format
+# types): pydantic puts the one it tried into an error's `loc`.
 UNION_TAGS = {
     *("system", "developer", "user", "assistant", "tool"),
     *("text", "refusal", "image_url", "input_audio", "file", "json_object", "json_schema"),
+    *("message", "function_call", "function_call_output", "reasoning", "function", "hosted"),
+    *("input_text", "input_image", "output_text"),
 }
+FORMAT_FIELDS = {"response_format", "format"}
+REQUEST_PARTS = {"body", "query", "path"}
+"""Where FastAPI found the field (the first part of `loc`); OpenAI names only the field."""
 TYPE_LABELS = {"str", "int", "float", "bool", "dict", "list", "none"}
 
 
@@ -80,14 +86,14 @@ def _is_branch_label(part: Any, previous: Any) -> bool:
         return False
     if "[" in part or "-" in part or part[:1].isupper() or part in TYPE_LABELS:
         return True
-    return part in UNION_TAGS and (isinstance(previous, int) or previous == "response_format")
+    return part in UNION_TAGS and (isinstance(previous, int) or previous in FORMAT_FIELDS)
 
 
 def _fields(loc: tuple[Any, ...]) -> list[Any]:
     parts: list[Any] = []
     previous: Any = None
     for part in loc:
-        if part != "body" and not _is_branch_label(part, previous):
+        if part not in REQUEST_PARTS and not _is_branch_label(part, previous):
             parts.append(part)
         previous = part
     return parts

@@ -1,17 +1,18 @@
 """Running one generation over a model chain, whole or streamed.
 
-Chat and legacy completions differ only in the body they send and the objects they return;
-this module owns what they share: the attempt per model, the first-event rule for streams,
-and synthesising a stream from models that cannot stream.
+Chat completions, legacy completions and the Responses API are three dialects over one core:
+they differ only in the body they send and the objects and events they return (each says so
+in one `Dialect` object). This module owns what they share: the attempt per model, the
+first-event rule for streams, deadlines, and synthesising a stream from models that cannot
+stream.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gateway.catalog import Capabilities, capabilities
 from gateway.fallback import Attempt, Deadline, run_chain
@@ -20,18 +21,48 @@ from gateway.services import Services
 from gateway.translate import Piece, read_piece
 from gateway.upstream_errors import UpstreamError, from_upstream
 
+if TYPE_CHECKING:
+    from gateway.streaming import StreamEncoder
+
 T = TypeVar("T")
 
-BodyBuilder = Callable[[Capabilities, bool, bool], dict[str, Any]]
-"""(capabilities, stream, has_backup) -> the `/run` body for one model."""
 
+class Dialect:
+    """One API's side of one request: what it sends upstream and what it answers.
 
-@dataclass
-class Job:
-    chain: list[str]
-    build: BodyBuilder
-    adjust: Callable[[Piece], Piece] = lambda piece: piece
-    """Fixes applied to a whole answer (e.g. recovering a tool call written as text)."""
+    `chain` is the models to try in turn; a stream is cut at `stops` and judged against
+    `max_tokens` (streaming.relay). Subclasses give:
+
+    - `body(caps, stream, has_backup)`: the `/run` body for one model of the chain;
+    - `whole(answer)`: the API's whole response object for an upstream answer;
+    - `encoder()`: the API's stream encoder (streaming.StreamEncoder);
+
+    and may change `adjust(answer)` (fixes to a whole upstream answer, e.g. a tool call written
+    as text) and `keep(response)` (what happens to a finished response before it goes out:
+    the Responses API stores it; a GatewayError from it is the client's answer).
+    """
+
+    def __init__(
+        self, chain: list[str], *, max_tokens: int, stops: list[str] | None = None
+    ) -> None:
+        self.chain = chain
+        self.max_tokens = max_tokens
+        self.stops = stops or []
+
+    def body(self, caps: Capabilities, stream: bool, has_backup: bool) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def adjust(self, answer: Piece) -> Piece:
+        return answer
+
+    def whole(self, answer: Piece) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def encoder(self) -> StreamEncoder:
+        raise NotImplementedError
+
+    async def keep(self, response: dict[str, Any]) -> None:
+        return None
 
 
 async def _pieces(first: Piece | None, events: AsyncIterator[dict[str, Any]]):
@@ -73,12 +104,12 @@ def _deadline(svc: Services, ctx: RequestContext) -> Deadline:
 
 
 async def _run(
-    svc: Services, ctx: RequestContext, job: Job, attempt: Attempt[T], deadline: Deadline
+    svc: Services, ctx: RequestContext, dialect: Dialect, attempt: Attempt[T], deadline: Deadline
 ) -> tuple[str, T]:
     """run_chain with this process's settings; upstream failures become the client's error."""
     try:
         return await run_chain(
-            job.chain,
+            dialect.chain,
             attempt,
             cooldown=svc.cooldown,
             deadline=deadline,
@@ -89,19 +120,19 @@ async def _run(
         raise from_upstream(error) from None
 
 
-async def generate(svc: Services, ctx: RequestContext, job: Job) -> tuple[str, Piece]:
+async def generate(svc: Services, ctx: RequestContext, dialect: Dialect) -> tuple[str, Piece]:
     """The whole answer from the first model in the chain that gives one."""
 
     async def attempt(model: str, has_backup: bool) -> Any:
-        body = job.build(capabilities(model), False, has_backup)
+        body = dialect.body(capabilities(model), False, has_backup)
         return await svc.upstream.run(model, body, svc.settings.attempt_timeout)
 
-    model, result = await _run(svc, ctx, job, attempt, _deadline(svc, ctx))
-    return model, job.adjust(read_piece(result))
+    model, result = await _run(svc, ctx, dialect, attempt, _deadline(svc, ctx))
+    return model, dialect.adjust(read_piece(result))
 
 
 async def open_stream(
-    svc: Services, ctx: RequestContext, job: Job
+    svc: Services, ctx: RequestContext, dialect: Dialect
 ) -> tuple[str, AsyncIterator[Piece], AsyncExitStack]:
     """Start a stream; return once its first event is in hand (fallback is over then).
 
@@ -117,18 +148,18 @@ async def open_stream(
     async def attempt(model: str, has_backup: bool) -> AsyncIterator[Piece]:
         caps = capabilities(model)
         if not caps.streams:
-            body = job.build(caps, False, has_backup)
-            return _one(job.adjust(read_piece(await svc.upstream.run(model, body, timeout))))
+            body = dialect.body(caps, False, has_backup)
+            return _one(dialect.adjust(read_piece(await svc.upstream.run(model, body, timeout))))
         async with AsyncExitStack() as attempt_stack:
             events = await attempt_stack.enter_async_context(
-                svc.upstream.stream(model, job.build(caps, True, has_backup), timeout)
+                svc.upstream.stream(model, dialect.body(caps, True, has_backup), timeout)
             )
             first = await anext(aiter(events), None)
             stack.push_async_callback(attempt_stack.pop_all().aclose)
         return _pieces(None if first is None else read_piece(first), events)
 
     try:
-        model, pieces = await _run(svc, ctx, job, attempt, deadline)
+        model, pieces = await _run(svc, ctx, dialect, attempt, deadline)
     except BaseException:
         await stack.aclose()
         raise

@@ -13,6 +13,7 @@ from gateway.credentials import Credentials
 from gateway.fallback import Cooldown
 from gateway.images import ImageFetcher
 from gateway.observability import RequestContext
+from gateway.storage import ResponseStore
 from gateway.upstream import WorkersAI
 
 
@@ -26,6 +27,7 @@ class Services:
     cooldown: Cooldown
     catalogue: UpstreamCatalogue
     images: ImageFetcher
+    store: ResponseStore
 
 
 # Both are `async def` so FastAPI calls them inline: a plain `def` dependency would cost a

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from gateway.errors import envelope
+from gateway.errors import GatewayError
 from gateway.observability import (
     RequestContext,
     describe_exception,
@@ -28,11 +28,30 @@ from gateway.translate import (
 )
 from gateway.upstream_errors import UpstreamError, from_upstream
 
+if TYPE_CHECKING:
+    from gateway.generation import Dialect
+
 DONE = b"data: [DONE]\n\n"
 
 
 def sse(payload: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+class StreamEncoder(Protocol):
+    """What a dialect's stream encoder gives the relay: the bytes of each step of a stream
+    (None or b"" when the step has no event in that dialect), and `result`, the whole response
+    the stream amounted to once `finish` built it (None for dialects that build none)."""
+
+    result: dict[str, Any] | None
+
+    def start(self) -> bytes | None: ...
+    def text(self, text: str) -> bytes: ...
+    def reasoning(self, text: str) -> bytes | None: ...
+    def tool_calls(self, calls: list[dict[str, Any]]) -> bytes | None: ...
+    def finish(self, reason: str, usage: dict[str, int] | None) -> bytes: ...
+    def error(self, error: GatewayError) -> bytes: ...
+    def end(self) -> bytes | None: ...
 
 
 class ChunkEncoder:
@@ -41,6 +60,8 @@ class ChunkEncoder:
     `model` is the name the client asked for (OpenAI echoes it); `tools` says how tool calls
     are numbered, cut to one, or shaped as the deprecated `function_call`.
     """
+
+    result = None
 
     def __init__(
         self,
@@ -105,13 +126,20 @@ class ChunkEncoder:
             return self._event(self._choice({"function_call": calls[0]["function"]}))
         return self._event(self._choice({"tool_calls": calls}))
 
-    def finish(self, reason: str) -> bytes:
+    def finish(self, reason: str, usage: dict[str, int] | None) -> bytes:
+        """The finish chunk, then the usage chunk when the client asked for it."""
         if reason == "tool_calls" and self.tools.legacy:
             reason = "function_call"
-        return self._event(self._choice({} if self.kind == "chat" else {"content": ""}, reason))
+        events = self._event(self._choice({} if self.kind == "chat" else {"content": ""}, reason))
+        if self.include_usage and usage is not None:
+            events += self._event([], usage)
+        return events
 
-    def usage(self, usage: dict[str, int]) -> bytes:
-        return self._event([], usage)
+    def error(self, error: GatewayError) -> bytes:
+        return sse(error.body())
+
+    def end(self) -> bytes:
+        return DONE
 
 
 class ToolCallNumbering:
@@ -135,19 +163,17 @@ class ToolCallNumbering:
 
 
 async def relay(
-    pieces: AsyncIterator[Piece],
-    encoder: ChunkEncoder,
-    *,
-    stops: list[str],
-    max_tokens: int,
-    ctx: RequestContext,
+    pieces: AsyncIterator[Piece], dialect: Dialect, ctx: RequestContext
 ) -> AsyncIterator[bytes]:
-    """Encode upstream pieces as they come; end with the finish chunk, usage and [DONE].
+    """Encode upstream pieces in the dialect's events as they come; end with its finish and end
+    events (for chat: the finish chunk, usage and [DONE]). The finished response is given to
+    `dialect.keep` before its last events go out.
 
-    A failure after the first byte cannot fall back any more: it ends the stream with an
-    OpenAI-shaped error event, then [DONE].
+    A failure after the first byte cannot fall back any more: it ends the stream with the
+    encoder's error event (OpenAI's error envelope for chat), then its end.
     """
-    scanner = StopScanner(stops)
+    encoder = dialect.encoder()
+    scanner = StopScanner(dialect.stops)
     usage: dict[str, int] | None = None
     upstream_finish: str | None = None
     saw_tools = False
@@ -173,22 +199,25 @@ async def relay(
             tool_calls=saw_tools,
             stopped=scanner.stopped,
             usage=usage,
-            max_tokens=max_tokens,
+            max_tokens=dialect.max_tokens,
         )
-        yield encoder.finish(reason)
-        if usage is not None:
-            record_usage(ctx, usage)
-            if encoder.include_usage:
-                yield encoder.usage(usage)
+        record_usage(ctx, usage)
+        finish = encoder.finish(reason, usage)
+        if encoder.result is not None:
+            await dialect.keep(encoder.result)
+        yield finish
+    except GatewayError as error:
+        yield encoder.error(error)
     except UpstreamError as error:
         upstream_error_metric(error.label)
         ctx.fields.update(stream_error=error.label)
-        yield sse(from_upstream(error).body())
+        yield encoder.error(from_upstream(error))
     except Exception as exc:
         logger.error("stream failed", extra=describe_exception(exc))
         ctx.fields.update(stream_error="internal")
-        yield sse(envelope("The gateway hit an internal error.", "api_error"))
-    yield DONE
+        yield encoder.error(GatewayError(500, "The gateway hit an internal error."))
+    if end := encoder.end():
+        yield end
 
 
 def record_usage(ctx: RequestContext, usage: dict[str, int] | None) -> None:

@@ -2,28 +2,59 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from gateway.catalog import Capabilities, capabilities
-from gateway.errors import GatewayError
-from gateway.fallback import Deadline
-from gateway.generation import Job
+from gateway.catalog import Capabilities
+from gateway.generation import Dialect
 from gateway.observability import RequestContext
-from gateway.routes.responses import GENERATION_ERRORS, respond
+from gateway.routes.answer import GENERATION_ERRORS, prepare_images, respond
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 from gateway.services import Services, request_context, services
 from gateway.streaming import ChunkEncoder
 from gateway.translate import (
+    Piece,
     ToolRules,
     chat_body,
     chat_completion,
     chat_max_tokens,
-    has_images,
     recover_text_tool_call,
 )
 
 router = APIRouter()
+
+
+class Chat(Dialect):
+    """Chat completions: `chat.completion` objects and `chat.completion.chunk` events."""
+
+    def __init__(self, req: ChatCompletionRequest, chain: list[str], default_max_tokens: int):
+        super().__init__(
+            chain, max_tokens=chat_max_tokens(req, default_max_tokens), stops=req.stops
+        )
+        self.req = req
+        self.tools = ToolRules.of(req)
+
+    def body(self, caps: Capabilities, stream: bool, has_backup: bool) -> dict[str, Any]:
+        return chat_body(
+            self.req, caps, max_tokens=self.max_tokens, stream=stream, has_backup=has_backup
+        )
+
+    def adjust(self, answer: Piece) -> Piece:
+        return recover_text_tool_call(answer, self.tools.names)
+
+    def whole(self, answer: Piece) -> dict[str, Any]:
+        return chat_completion(
+            answer,
+            model=self.req.model,
+            stops=self.stops,
+            max_tokens=self.max_tokens,
+            tools=self.tools,
+        )
+
+    def encoder(self) -> ChunkEncoder:
+        return ChunkEncoder("chat", self.req.model, self.req.include_usage, tools=self.tools)
 
 
 @router.post(
@@ -46,33 +77,6 @@ async def create_chat_completion(
 ) -> Response:
     chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
-    if has_images(req.messages):
-        if capabilities(chain[0]).vision is False:
-            raise GatewayError(
-                400,
-                f"The model {chain[0]} does not accept images; use a vision model such as "
-                f"{svc.catalog.primary}.",
-                code="model_not_vision_capable",
-                param="messages",
-            )
-        deadline = Deadline.of_request(svc.settings.request_deadline, ctx)
-        await svc.images.inline(req.messages, deadline.remaining())
-    max_tokens = chat_max_tokens(req, svc.settings.default_max_tokens)
-    tools = ToolRules.of(req)
-
-    def build(caps: Capabilities, stream: bool, has_backup: bool) -> dict:
-        return chat_body(req, caps, max_tokens=max_tokens, stream=stream, has_backup=has_backup)
-
-    job = Job(chain, build, adjust=lambda piece: recover_text_tool_call(piece, tools.names))
-    return await respond(
-        svc,
-        ctx,
-        job,
-        stream=bool(req.stream),
-        whole=lambda model, answer: chat_completion(
-            answer, model=req.model, stops=req.stops, max_tokens=max_tokens, tools=tools
-        ),
-        encoder=lambda model: ChunkEncoder("chat", req.model, req.include_usage, tools=tools),
-        stops=req.stops,
-        max_tokens=max_tokens,
-    )
+    await prepare_images(svc, ctx, chain, req.messages, "messages")
+    dialect = Chat(req, chain, svc.settings.default_max_tokens)
+    return await respond(svc, ctx, dialect, stream=bool(req.stream))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from gateway.catalog import Capabilities
-from gateway.generation import Job
+from gateway.generation import Dialect
 from gateway.observability import RequestContext
-from gateway.routes.responses import GENERATION_ERRORS, respond
+from gateway.routes.answer import GENERATION_ERRORS, respond
 from gateway.schemas import Completion, CompletionRequest
 from gateway.services import Services, request_context, services
 from gateway.streaming import ChunkEncoder
 from gateway.translate import (
+    Piece,
     completion_body,
     completion_max_tokens,
     prompt_text,
@@ -20,6 +23,25 @@ from gateway.translate import (
 )
 
 router = APIRouter()
+
+
+class LegacyCompletion(Dialect):
+    """Legacy completions: `text_completion` objects, whole and as stream events."""
+
+    def __init__(self, req: CompletionRequest, chain: list[str]) -> None:
+        super().__init__(chain, max_tokens=completion_max_tokens(req), stops=req.stops)
+        self.req = req
+        self.prompt = prompt_text(req)
+
+    def body(self, caps: Capabilities, stream: bool, has_backup: bool) -> dict[str, Any]:
+        return completion_body(self.req, self.prompt, caps, stream=stream, has_backup=has_backup)
+
+    def whole(self, answer: Piece) -> dict[str, Any]:
+        return text_completion(answer, model=self.req.model, req=self.req, prompt=self.prompt)
+
+    def encoder(self) -> ChunkEncoder:
+        echo = self.prompt if self.req.echo else ""
+        return ChunkEncoder("text", self.req.model, self.req.include_usage, echo=echo)
 
 
 @router.post(
@@ -41,22 +63,4 @@ async def create_completion(
 ) -> Response:
     chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
-
-    prompt = prompt_text(req)
-
-    def build(caps: Capabilities, stream: bool, has_backup: bool) -> dict:
-        return completion_body(req, prompt, caps, stream=stream, has_backup=has_backup)
-
-    echo = prompt if req.echo else ""
-    return await respond(
-        svc,
-        ctx,
-        Job(chain, build),
-        stream=bool(req.stream),
-        whole=lambda model, answer: text_completion(
-            answer, model=req.model, req=req, prompt=prompt
-        ),
-        encoder=lambda model: ChunkEncoder("text", req.model, req.include_usage, echo=echo),
-        stops=req.stops,
-        max_tokens=completion_max_tokens(req),
-    )
+    return await respond(svc, ctx, LegacyCompletion(req, chain), stream=bool(req.stream))

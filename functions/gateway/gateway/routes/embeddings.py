@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from gateway import tokens
 from gateway.errors import GatewayError
 from gateway.observability import RequestContext
-from gateway.routes.responses import GENERATION_ERRORS
+from gateway.routes.answer import GENERATION_ERRORS
 from gateway.schemas import EmbeddingList, EmbeddingRequest
 from gateway.services import Services, request_context, services
 from gateway.upstream import is_embeddings_result

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from gateway.errors import GatewayError
-from gateway.routes.responses import errors
+from gateway.routes.answer import errors
 from gateway.schemas import Model, ModelList
 from gateway.services import Services, services
 

@@ -1,0 +1,281 @@
+"""Pydantic models of the Responses API requests (`CreateResponse` and its input items).
+
+Shapes and names follow OpenAI's `CreateResponse`, `InputItem` and `Tool` schemas. Items are
+told apart by `type` (a message may omit it). Fields this gateway cannot honour are refused
+with a 400 naming them; unknown fields are ignored, as for chat.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
+
+from gateway.schemas import Request
+
+
+def _kind(value: Any) -> str:
+    """The discriminator of items and tools: `type`, or `message` for a bare message."""
+    kind = value.get("type", "message") if isinstance(value, dict) else getattr(value, "type", "")
+    return kind if isinstance(kind, str) else ""
+
+
+class InputText(Request):
+    type: Literal["input_text"]
+    text: str
+
+
+class InputImage(Request):
+    type: Literal["input_image"]
+    image_url: str | None = Field(
+        default=None, description="A data: URI or an http(s) URL (the gateway inlines it)."
+    )
+    file_id: str | None = None
+    detail: Literal["auto", "low", "high", "original"] | None = None
+
+    @model_validator(mode="after")
+    def _by_url(self) -> InputImage:
+        if self.file_id is not None:
+            raise ValueError("file_id images need the Files API, which this gateway lacks")
+        if not self.image_url:
+            raise ValueError("image_url is required")
+        return self
+
+
+class OutputText(Request):
+    type: Literal["output_text"]
+    text: str
+
+
+class Refusal(Request):
+    type: Literal["refusal"]
+    refusal: str
+
+
+ContentPart = Annotated[InputText | InputImage | OutputText | Refusal, Field(discriminator="type")]
+OutputContentPart = Annotated[InputText | InputImage, Field(discriminator="type")]
+
+
+class MessageItem(Request):
+    type: Literal["message"] = "message"
+    id: str | None = None
+    role: Literal["user", "assistant", "system", "developer"]
+    content: str | list[ContentPart]
+
+
+class FunctionCallItem(Request):
+    type: Literal["function_call"]
+    id: str | None = None
+    call_id: str = Field(min_length=1)
+    name: str
+    arguments: str = Field(description="The arguments, JSON-encoded.")
+
+
+class FunctionCallOutputItem(Request):
+    type: Literal["function_call_output"]
+    id: str | None = None
+    call_id: str = Field(min_length=1)
+    output: str | list[OutputContentPart]
+
+
+class ReasoningText(Request):
+    type: Literal["reasoning_text", "summary_text"]
+    text: str
+
+
+class ReasoningItem(Request):
+    """Reasoning from an earlier turn, as the model wrote it (`content`) or its `summary`."""
+
+    type: Literal["reasoning"]
+    id: str | None = None
+    summary: list[ReasoningText] = Field(default_factory=list)
+    content: list[ReasoningText] | None = None
+    encrypted_content: str | None = None
+
+
+InputItem = Annotated[
+    Annotated[MessageItem, Tag("message")]
+    | Annotated[FunctionCallItem, Tag("function_call")]
+    | Annotated[FunctionCallOutputItem, Tag("function_call_output")]
+    | Annotated[ReasoningItem, Tag("reasoning")],
+    Discriminator(
+        _kind,
+        custom_error_type="invalid_item_type",
+        custom_error_message="input items must be messages, function_call, "
+        "function_call_output or reasoning items",
+    ),
+]
+
+
+class FunctionTool(Request):
+    type: Literal["function"]
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class HostedTool(Request):
+    """A built-in tool (web search, file search, computer use...): refused by name."""
+
+    type: str
+
+
+Tool = Annotated[
+    Annotated[FunctionTool, Tag("function")] | Annotated[HostedTool, Tag("hosted")],
+    Discriminator(lambda value: "function" if _kind(value) == "function" else "hosted"),
+]
+
+
+class FunctionChoice(Request):
+    type: Literal["function"]
+    name: str
+
+
+class HostedToolChoice(Request):
+    type: str
+
+
+class FormatText(Request):
+    type: Literal["text"]
+
+
+class FormatJSONObject(Request):
+    type: Literal["json_object"]
+
+
+class FormatJSONSchema(Request):
+    type: Literal["json_schema"]
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,64}$")
+    description: str | None = None
+    schema_: dict[str, Any] = Field(alias="schema")
+    strict: bool | None = None
+
+
+TextFormat = Annotated[
+    FormatText | FormatJSONObject | FormatJSONSchema, Field(discriminator="type")
+]
+
+
+class TextConfig(Request):
+    format: TextFormat | None = None
+    verbosity: None = Field(default=None, description="Not supported by Workers AI models.")
+
+
+class ReasoningConfig(Request):
+    effort: Literal["low", "medium", "high"] | None = None
+    summary: Literal["auto", "concise", "detailed"] | None = Field(
+        default=None,
+        description="Accepted; the reasoning itself is given in full as `reasoning_text`.",
+    )
+
+
+class CreateResponseRequest(Request):
+    """`POST /v1/responses`: OpenAI's `CreateResponse`, less the built-in tools."""
+
+    model: str = Field(description="An alias such as gpt-4o, or a Workers AI model name.")
+    input: str | list[InputItem] | None = Field(
+        default=None, description="Text, or a list of messages and function-call items."
+    )
+    instructions: str | None = None
+    previous_response_id: str | None = None
+    store: bool | None = True
+    stream: bool | None = False
+    tools: list[Tool] | None = None
+    tool_choice: Literal["none", "auto", "required"] | FunctionChoice | HostedToolChoice | None = (
+        None
+    )
+    parallel_tool_calls: bool | None = None
+    text: TextConfig | None = None
+    reasoning: ReasoningConfig | None = None
+    max_output_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    metadata: dict[str, Annotated[str, Field(max_length=512)]] | None = Field(
+        default=None, max_length=16
+    )
+    user: str | None = None
+    background: bool | None = Field(default=None, description="Only false is supported.")
+    include: list[str] | None = Field(default=None, description="Only an empty list.")
+    truncation: Literal["disabled"] | None = None
+    conversation: None = Field(default=None, description="Not supported: use previous_response_id.")
+    prompt: None = Field(default=None, description="Stored prompts are not supported.")
+    top_logprobs: Literal[0] | None = None
+
+    @field_validator("background")
+    @classmethod
+    def _no_background(cls, value: bool | None) -> bool | None:
+        if value:
+            raise ValueError("background responses are not supported; omit it or send false")
+        return value
+
+    @field_validator("include")
+    @classmethod
+    def _no_include(cls, value: list[str] | None) -> list[str] | None:
+        if value:
+            raise ValueError(f"nothing can be included here (asked for {', '.join(value)})")
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value and any(len(key) > 64 for key in value):
+            raise ValueError("metadata keys are at most 64 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _has_input(self) -> CreateResponseRequest:
+        if self.input is None and self.previous_response_id is None:
+            raise ValueError("give `input`, or `previous_response_id` to continue a response")
+        return self
+
+
+# Answers (documentation only: they are built as plain dicts, checked against OpenAI's schema
+# in the tests).
+
+
+class ResponseUsage(BaseModel):
+    input_tokens: int
+    input_tokens_details: dict[str, int]
+    output_tokens: int
+    output_tokens_details: dict[str, int] = Field(
+        description="`reasoning_tokens` where the upstream reports them."
+    )
+    total_tokens: int
+
+
+class ResponseObject(BaseModel):
+    """OpenAI's `Response` (the echoed request fields are listed in OpenAI's reference)."""
+
+    id: str
+    object: Literal["response"]
+    created_at: int
+    status: Literal["completed", "incomplete", "failed", "in_progress"]
+    completed_at: int | None
+    error: dict[str, str] | None
+    incomplete_details: dict[str, str] | None = Field(
+        description='`{"reason": "max_output_tokens"}` when the token limit cut the answer.'
+    )
+    model: str = Field(description="The Workers AI model that answered.")
+    output: list[dict[str, Any]] = Field(
+        description="`reasoning`, `message` (with `output_text`) and `function_call` items."
+    )
+    output_text: str
+    previous_response_id: str | None
+    usage: ResponseUsage | None
+    store: bool
+    metadata: dict[str, str]
+
+
+class ResponseItemList(BaseModel):
+    object: Literal["list"]
+    data: list[dict[str, Any]] = Field(description="Input items, with their ids.")
+    first_id: str | None
+    last_id: str | None
+    has_more: bool
+
+
+class DeletedResponse(BaseModel):
+    id: str
+    object: Literal["response"]
+    deleted: Literal[True]
