@@ -1,5 +1,6 @@
 """What the tests share besides fixtures: the gateway as a real server, the OpenAI SDK pointed
-at it, OpenAI's schemas, the error-envelope check, and a tee of the gateway's stdout."""
+at it, OpenAI's schemas (the repository's trimmed copy), the error-envelope check, and a tee of
+the gateway's stdout."""
 
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from emulator.testing import EmulatorServer, ServerThread
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.observability import logger
+from scripts import openai_schemas
 
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
-OPENAI_SPEC = ROOT.parent / "shared" / "reference" / "openai-openapi.json"
+# OpenAI's schemas, trimmed to the ones the tests use (scripts/openai_schemas.py writes it).
+OPENAI_SPEC = openai_schemas.TARGET
 KEYS = ("sk-test-primary", "sk-test-rotated")
 CF_TOKEN = "emulator-token"
 
