@@ -3,11 +3,17 @@ deterministic answers to check every client against (emulator/text.py writes the
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from emulator.embeddings import vector
+
+CLIENTS = Path(__file__).parent / "clients"
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 EMBEDDING_DIMENSIONS = 768  # @cf/baai/bge-base-en-v1.5, behind text-embedding-3-small
@@ -24,7 +30,7 @@ WEATHER_TOOL = {
         },
     },
 }
-TOOL_RESULT = "Sunny, 21 C"
+TOOL_RESULT = "Sunny, 21 C"  # also in tests/clients and tests/node
 
 
 class Weather(BaseModel):
@@ -51,3 +57,20 @@ def tool_returned(text: str) -> str:
 def embedding_of(text: str) -> list[float]:
     """The vector the emulator gives `text` for the default embedding model."""
     return vector(text, EMBEDDING_DIMENSIONS)
+
+
+def run_cases(command: list[str], base_url: str, api_key: str) -> dict[str, dict[str, Any]]:
+    """Run a client-matrix script (tests/clients/casebook.py, tests/node/cases.mjs) against the
+    gateway at `base_url` (its `/v1` URL) and return what each of its checks observed:
+    `{name: {"value": ...} | {"error": "..."}}`. The script prints that as its last line."""
+    env = os.environ | {"GATEWAY_BASE_URL": base_url, "GATEWAY_API_KEY": api_key}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def observed(results: dict[str, dict[str, Any]], name: str) -> Any:
+    """The value one check observed; the test fails with the check's error if it raised."""
+    result = results[name]
+    assert "error" not in result, result["error"]
+    return result["value"]
