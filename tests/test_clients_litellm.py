@@ -7,17 +7,9 @@ import sys
 from typing import Any
 
 import pytest
+from clients.weather import TOOL_RESULT
 from helpers import GatewayServer
-from matrix import (
-    CLIENTS,
-    EXPECTED_WEATHER,
-    TOOL_RESULT,
-    embedding_of,
-    observed,
-    run_cases,
-    said,
-    tool_returned,
-)
+from matrix import CLIENTS, EXPECTED_WEATHER, embedding_of, observed, run_cases, said, tool_returned
 
 
 @pytest.fixture(scope="module")

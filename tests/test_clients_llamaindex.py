@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from clients.weather import TOOL_RESULT
 from helpers import ROOT, GatewayServer
-from matrix import CLIENTS, EXPECTED_WEATHER, TOOL_RESULT, observed, run_cases, said, tool_returned
+from matrix import CLIENTS, EXPECTED_WEATHER, observed, run_cases, said, tool_returned
 
 PYTHON = ROOT / ".venv-llamaindex" / "bin" / "python"
 

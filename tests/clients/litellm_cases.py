@@ -6,34 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Literal
+from typing import Any
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # no cost-map download at import
 
 import litellm
 import openai
 from casebook import API_KEY, BASE_URL, case, main
-from pydantic import BaseModel
+from weather import TOOL_RESULT, WEATHER_TOOL, Weather
 
 litellm.suppress_debug_info = True
 CLIENT = {"api_base": BASE_URL, "api_key": API_KEY, "num_retries": 0, "timeout": 30}
-TOOL = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "description": "The weather in a city",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
-
-
-class Weather(BaseModel):
-    city: str
-    unit: Literal["celsius", "fahrenheit"]
 
 
 def user(text: str) -> list[dict[str, Any]]:
@@ -75,13 +58,17 @@ def stream() -> dict[str, Any]:
 @case
 def tool_round_trip() -> dict[str, Any]:
     messages = user("Use get_weather for Paris")
-    first = litellm.completion(model="openai/gpt-4o", messages=messages, tools=[TOOL], **CLIENT)
+    first = litellm.completion(
+        model="openai/gpt-4o", messages=messages, tools=[WEATHER_TOOL], **CLIENT
+    )
     call = first.choices[0].message.tool_calls[0]
     messages += [
         first.choices[0].message.model_dump(),
-        {"role": "tool", "tool_call_id": call.id, "content": "Sunny, 21 C"},
+        {"role": "tool", "tool_call_id": call.id, "content": TOOL_RESULT},
     ]
-    second = litellm.completion(model="openai/gpt-4o", messages=messages, tools=[TOOL], **CLIENT)
+    second = litellm.completion(
+        model="openai/gpt-4o", messages=messages, tools=[WEATHER_TOOL], **CLIENT
+    )
     return {"first": answer(first), "second": answer(second)}
 
 
@@ -90,7 +77,7 @@ def forced_tool() -> dict[str, Any]:
     response = litellm.completion(
         model="openai/gpt-4o",
         messages=user("Paris?"),
-        tools=[TOOL],
+        tools=[WEATHER_TOOL],
         tool_choice={"type": "function", "function": {"name": "get_weather"}},
         **CLIENT,
     )

@@ -4,7 +4,7 @@ tests/test_clients_llamaindex.py with .venv-llamaindex's Python, since LlamaInde
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import openai
 from casebook import API_KEY, BASE_URL, case, main
@@ -12,17 +12,7 @@ from llama_index.core.llms import ChatMessage, ChatResponse
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.tools import FunctionTool
 from llama_index.llms.openai_like import OpenAILike
-from pydantic import BaseModel
-
-
-class Weather(BaseModel):
-    city: str
-    unit: Literal["celsius", "fahrenheit"]
-
-
-def get_weather(city: str) -> str:
-    """The weather in a city."""
-    return "Sunny, 21 C"
+from weather import Weather, get_weather
 
 
 def llm(**overrides: Any) -> OpenAILike:
