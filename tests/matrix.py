@@ -41,7 +41,7 @@ def run_cases(command: list[str], base_url: str, api_key: str) -> dict[str, dict
     gateway at `base_url` (its `/v1` URL) and return what each of its checks observed:
     `{name: {"value": ...} | {"error": "..."}}`. The script prints that as its last line."""
     env = os.environ | {"GATEWAY_BASE_URL": base_url, "GATEWAY_API_KEY": api_key}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=100)
     assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
     return json.loads(done.stdout.splitlines()[-1])
 
