@@ -8,17 +8,27 @@ from typing import Any
 
 import pytest
 from clients.weather import TOOL_RESULT
-from helpers import ROOT, GatewayServer
+from helpers import ROOT, GatewayServer, upstream_runs
 from matrix import CLIENTS, EXPECTED_WEATHER, observed, run_cases, said, tool_returned
+
+from emulator.testing import EmulatorServer
 
 PYTHON = ROOT / ".venv-llamaindex" / "bin" / "python"
 
 
 @pytest.fixture(scope="module")
-def results(gateway: GatewayServer) -> dict[str, dict[str, Any]]:
+def run(gateway: GatewayServer, emulator_server: EmulatorServer) -> tuple[dict, list[dict]]:
+    """What each check observed, and what reached the emulator's /run meanwhile."""
     assert PYTHON.exists(), f"{PYTHON} is missing: `make test` (or make .venv-llamaindex) makes it"
     script = str(CLIENTS / "llamaindex_cases.py")
-    return run_cases([str(PYTHON), script], f"{gateway.url}/v1", gateway.api_key)
+    emulator_server.clear()
+    results = run_cases([str(PYTHON), script], f"{gateway.url}/v1", gateway.api_key)
+    return results, upstream_runs(emulator_server)
+
+
+@pytest.fixture
+def results(run) -> dict[str, dict[str, Any]]:
+    return run[0]
 
 
 @pytest.mark.parametrize(("name", "text"), [("chat", "Paris?"), ("async_chat", "async")])
@@ -34,8 +44,11 @@ def test_stream_chat(results):
     assert said("stream it") in answer["content"]
 
 
-def test_complete_on_the_legacy_endpoint(results):
+def test_complete_on_the_legacy_endpoint(run):
+    results, runs = run
     assert said("Once upon") in observed(results, "complete")["text"]
+    # The gateway sends legacy completions upstream in the prompt form, chat in messages.
+    assert [r["body"]["prompt"] for r in runs if "prompt" in r["body"]] == ["Once upon"]
 
 
 def test_tool_round_trip(results):
