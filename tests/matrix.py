@@ -17,6 +17,7 @@ from emulator.embeddings import vector
 CLIENTS = Path(__file__).parent / "clients"
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
+REASONING_ALIAS = "gpt-4o-mini"  # the backup model, gpt-oss-120b: it reasons
 EMBEDDING_DIMENSIONS = 768  # @cf/baai/bge-base-en-v1.5, behind text-embedding-3-small
 EXPECTED_WEATHER = Weather(city="emulated", unit="celsius")
 

@@ -11,6 +11,8 @@ from clients.weather import TOOL_RESULT
 from helpers import GatewayServer
 from matrix import CLIENTS, EXPECTED_WEATHER, embedding_of, observed, run_cases, said, tool_returned
 
+from emulator.text import REASONING
+
 
 @pytest.fixture(scope="module")
 def results(gateway: GatewayServer) -> dict[str, dict[str, Any]]:
@@ -38,6 +40,12 @@ def test_stream(results):
 
 def test_async_completion(results):
     assert_text_answer(observed(results, "async_completion"), "async")
+
+
+def test_reasoning(results):
+    answer = observed(results, "reasoning")
+    assert said("Think?") in answer["content"]
+    assert answer["reasoning"] == answer["streamed_reasoning"] == REASONING
 
 
 def test_tool_round_trip(results):

