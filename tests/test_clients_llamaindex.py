@@ -62,4 +62,8 @@ def test_structured_predict(results):
 
 
 def test_error_classes(results):
-    assert observed(results, "errors") == ["AuthenticationError", "NotFoundError"]
+    assert observed(results, "errors") == [
+        "AuthenticationError",
+        "NotFoundError",
+        "BadRequestError",
+    ]

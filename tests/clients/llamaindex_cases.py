@@ -96,7 +96,11 @@ def structured_predict() -> dict[str, Any]:
 @case
 def errors() -> list[str]:
     raised = []
-    for model in (llm(api_key="sk-wrong"), llm(model="gpt-17")):  # 401, 404
+    for model in (
+        llm(api_key="sk-wrong"),
+        llm(model="gpt-17"),
+        llm(additional_kwargs={"temperature": 3}),
+    ):
         try:
             model.chat(user("hi"))
             raised.append("nothing")
