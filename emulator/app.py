@@ -39,6 +39,8 @@ from emulator.sse import sse_body
 
 BASE_PATH = "/client/v4/accounts/{account_id}/ai"
 DEFAULT_PER_PAGE = 50
+SESSION_HEADER = "x-session-affinity"
+PROMPT_CACHE_SESSIONS = 1000
 
 Handler = Callable[[Request, dict[str, Any], FaultSpec | None, str | None], Awaitable[Response]]
 
@@ -112,6 +114,20 @@ def _task_mismatch(spec: ModelSpec) -> UpstreamError:
 def _reject_if_busy(body: dict[str, Any]) -> bool:
     options = body.get("options")
     return isinstance(options, dict) and options.get("rejectIfBusy") is True
+
+
+def _generate(request: Request, chat: text.ChatRequest, spec: ModelSpec) -> text.Generation:
+    """Generate, with Workers AI's prefix cache: a request carrying `x-session-affinity` is
+    told how many of its prompt tokens the session's previous request left cached."""
+    gen = text.generate(chat, spec)
+    session = request.headers.get(SESSION_HEADER)
+    if session is not None:
+        cache = request.app.state.prompt_cache
+        gen.cached_tokens = text.cached_prefix_tokens(cache.pop(session, []), chat.messages)
+        cache[session] = chat.messages
+        while len(cache) > PROMPT_CACHE_SESSIONS:
+            cache.pop(next(iter(cache)))
+    return gen
 
 
 def _completion_id(request: Request) -> tuple[str, int]:
@@ -223,7 +239,7 @@ async def _run(
         texts = embeddings.parse_inputs(body.get("text"), "text")
         return _json(request, envelope(embeddings.native_result(spec, texts)), fault)
     chat = text.parse_chat(body, spec, openai_route=False)
-    gen = text.generate(chat, spec)
+    gen = _generate(request, chat, spec)
     if spec.stream_format == "none":
         return _json(
             request, envelope(shapes.chat_completion(gen, *_completion_id(request))), fault
@@ -242,7 +258,7 @@ async def _chat(
     if spec.task == TEXT_EMBEDDINGS:
         raise _task_mismatch(spec)
     chat = text.parse_chat(body, spec, openai_route=True)
-    gen = text.generate(chat, spec)
+    gen = _generate(request, chat, spec)
     if chat.stream and spec.stream_format != "none":
         return _sse(request, shapes.openai_chunks(gen, *_completion_id(request)), fault)
     return _json(request, shapes.chat_completion(gen, *_completion_id(request)), fault)
@@ -379,4 +395,5 @@ def create_app(
     app.state.faults = FaultStore()
     app.state.requests = deque(maxlen=request_log_size)
     app.state.ids = itertools.count(1)
+    app.state.prompt_cache = {}
     return app

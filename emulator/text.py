@@ -85,6 +85,8 @@ class Generation:
     prompt_tokens: int
     json_value: Any = None
     tool_call_tokens: int = 0
+    cached_tokens: int | None = None
+    """Prompt tokens found in the prefix cache; None when the request asked for no caching."""
 
     @property
     def text(self) -> str:
@@ -95,13 +97,20 @@ class Generation:
         return "".join(self.reasoning)
 
     @property
-    def usage(self) -> dict[str, int]:
+    def usage(self) -> dict[str, Any]:
+        """Workers AI's usage: reasoning models break out their reasoning tokens, and a request
+        with `x-session-affinity` reports its cached prompt tokens (reference: prompt caching)."""
         completion = len(self.content) + len(self.reasoning) + self.tool_call_tokens
-        return {
+        usage: dict[str, Any] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": completion,
             "total_tokens": self.prompt_tokens + completion,
         }
+        if self.cached_tokens is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": self.cached_tokens}
+        if self.model.reasoning:
+            usage["completion_tokens_details"] = {"reasoning_tokens": len(self.reasoning)}
+        return usage
 
 
 def bad_input(message: str) -> UpstreamError:
@@ -348,9 +357,24 @@ def _choose_tools(request: ChatRequest) -> list[Tool]:
     return chosen
 
 
+def message_tokens(message: Message) -> int:
+    return count_words(message.text) + TOKENS_PER_MESSAGE
+
+
+def cached_prefix_tokens(previous: list[Message], messages: list[Message]) -> int:
+    """The prompt tokens a prefix cache holds: those of the leading messages equal to the
+    previous request's in the same session."""
+    cached = 0
+    for before, now in zip(previous, messages, strict=False):
+        if before != now:
+            break
+        cached += message_tokens(now)
+    return cached
+
+
 def generate(request: ChatRequest, spec: ModelSpec) -> Generation:
     """Produce the deterministic answer for a parsed request."""
-    prompt_tokens = sum(count_words(m.text) + TOKENS_PER_MESSAGE for m in request.messages)
+    prompt_tokens = sum(message_tokens(m) for m in request.messages)
     budget = request.max_tokens
     reasoning: list[str] = []
     if spec.reasoning:

@@ -54,7 +54,7 @@ def spec_fields(name: str) -> set[str]:
 @pytest.mark.parametrize("schema", SCHEMAS)
 def test_the_table_has_a_row_for_every_field_of_openais_schema(schema):
     table, _ = SCHEMAS[schema]
-    assert set(table) - parameters.EXTENSIONS == spec_fields(schema)
+    assert {name for name, row in table.items() if not row.extension} == spec_fields(schema)
 
 
 @pytest.mark.parametrize("schema", SCHEMAS)

@@ -19,6 +19,7 @@ from gateway.fallback import Attempt, Deadline, run_chain
 from gateway.observability import RequestContext
 from gateway.services import Services
 from gateway.translate import Piece, read_piece
+from gateway.upstream import session_affinity
 from gateway.upstream_errors import UpstreamError, from_upstream
 
 if TYPE_CHECKING:
@@ -31,7 +32,8 @@ class Dialect:
     """One API's side of one request: what it sends upstream and what it answers.
 
     `chain` is the models to try in turn; a stream is cut at `stops` and judged against
-    `max_tokens` (streaming.relay). Subclasses give:
+    `max_tokens` (streaming.relay); `prompt_cache_key` goes upstream as `x-session-affinity`
+    (upstream.session_affinity). Subclasses give:
 
     - `body(caps, stream, has_backup)`: the `/run` body for one model of the chain;
     - `whole(answer)`: the API's whole response object for an upstream answer;
@@ -43,11 +45,17 @@ class Dialect:
     """
 
     def __init__(
-        self, chain: list[str], *, max_tokens: int, stops: list[str] | None = None
+        self,
+        chain: list[str],
+        *,
+        max_tokens: int,
+        stops: list[str] | None = None,
+        prompt_cache_key: str | None = None,
     ) -> None:
         self.chain = chain
         self.max_tokens = max_tokens
         self.stops = stops or []
+        self.headers = session_affinity(prompt_cache_key)
 
     def body(self, caps: Capabilities, stream: bool, has_backup: bool) -> dict[str, Any]:
         raise NotImplementedError
@@ -125,7 +133,9 @@ async def generate(svc: Services, ctx: RequestContext, dialect: Dialect) -> tupl
 
     async def attempt(model: str, has_backup: bool) -> Any:
         body = dialect.body(capabilities(model), False, has_backup)
-        return await svc.upstream.run(model, body, svc.settings.attempt_timeout)
+        return await svc.upstream.run(
+            model, body, svc.settings.attempt_timeout, headers=dialect.headers
+        )
 
     model, result = await _run(svc, ctx, dialect, attempt, _deadline(svc, ctx))
     return model, dialect.adjust(read_piece(result))
@@ -149,10 +159,13 @@ async def open_stream(
         caps = capabilities(model)
         if not caps.streams:
             body = dialect.body(caps, False, has_backup)
-            return _one(dialect.adjust(read_piece(await svc.upstream.run(model, body, timeout))))
+            answer = await svc.upstream.run(model, body, timeout, headers=dialect.headers)
+            return _one(dialect.adjust(read_piece(answer)))
         async with AsyncExitStack() as attempt_stack:
             events = await attempt_stack.enter_async_context(
-                svc.upstream.stream(model, dialect.body(caps, True, has_backup), timeout)
+                svc.upstream.stream(
+                    model, dialect.body(caps, True, has_backup), timeout, dialect.headers
+                )
             )
             first = await anext(aiter(events), None)
             stack.push_async_callback(attempt_stack.pop_all().aclose)

@@ -41,10 +41,13 @@ class Parameter:
     how: str
     asks_nothing: Callable[[Any], bool] = _never
     """For REFUSED rows: the values that ask for nothing Workers AI lacks (accepted)."""
+    extension: bool = False
+    """A field OpenAI's schema for this endpoint lacks (Workers AI's own, or another
+    endpoint's taken here too)."""
 
 
-def upstream(how: str) -> Parameter:
-    return Parameter(Handling.UPSTREAM, how)
+def upstream(how: str, *, extension: bool = False) -> Parameter:
+    return Parameter(Handling.UPSTREAM, how, extension=extension)
 
 
 def gateway(how: str) -> Parameter:
@@ -79,9 +82,15 @@ _SAMPLING: dict[str, Parameter] = {
         "Workers AI takes no token biases: only `{}` is accepted", lambda value: value == {}
     ),
     "user": no_effect("an end-user id for OpenAI's abuse monitoring"),
-    "top_k": upstream("Workers AI extension, sent as is"),
-    "repetition_penalty": upstream("Workers AI extension, sent as is"),
+    "top_k": upstream("Workers AI extension, sent as is", extension=True),
+    "repetition_penalty": upstream("Workers AI extension, sent as is", extension=True),
 }
+
+PROMPT_CACHE_KEY = (
+    "sent as the `x-session-affinity` header, which keeps the conversation on one Workers AI "
+    "replica so its prompt prefix stays cached (a key that is not a plain header value goes "
+    "as its SHA-256); cached tokens come back in `usage`"
+)
 
 CHAT_COMPLETIONS: dict[str, Parameter] = {
     **_SAMPLING,
@@ -122,7 +131,7 @@ CHAT_COMPLETIONS: dict[str, Parameter] = {
     "store": no_effect("OpenAI's distillation store; nothing is stored"),
     "metadata": no_effect("tags for OpenAI's stored completions; nothing is stored"),
     "safety_identifier": no_effect("an end-user id for OpenAI's abuse monitoring"),
-    "prompt_cache_key": no_effect("a caching hint; Workers AI caches prefixes by itself"),
+    "prompt_cache_key": upstream(PROMPT_CACHE_KEY),
     "prompt_cache_retention": no_effect("a caching hint"),
     "prompt_cache_options": no_effect("a caching hint"),
 }
@@ -138,6 +147,7 @@ COMPLETIONS: dict[str, Parameter] = {
     "suffix": refused('Workers AI does no insertion: only `""` is accepted', lambda v: v == ""),
     "logprobs": refused("Workers AI returns no log probabilities"),
     "best_of": refused("only one candidate: `best_of` must be 0 or 1", lambda value: value <= 1),
+    "prompt_cache_key": upstream(f"chat's, taken here too: {PROMPT_CACHE_KEY}", extension=True),
 }
 
 EMBEDDINGS: dict[str, Parameter] = {
@@ -156,9 +166,6 @@ TABLES: dict[str, dict[str, Parameter]] = {
     "POST /v1/completions": COMPLETIONS,
     "POST /v1/embeddings": EMBEDDINGS,
 }
-
-EXTENSIONS = frozenset({"top_k", "repetition_penalty"})
-"""Rows that are Workers AI's own parameters, not OpenAI's."""
 
 
 def refuse_unsupported(table: dict[str, Parameter], request: Any) -> None:

@@ -410,6 +410,9 @@ class CompletionRequest(SamplingParams):
     suffix: str | None = None
     logprobs: int | None = None
     best_of: int | None = None
+    prompt_cache_key: str | None = Field(
+        default=None, description="Chat's caching key, also taken here (a gateway extension)."
+    )
 
     @field_validator("prompt")
     @classmethod
@@ -464,10 +467,22 @@ def _is_token_ids(value: Any) -> bool:
 # Responses (documentation only; see the module docstring).
 
 
+class PromptTokensDetails(BaseModel):
+    cached_tokens: int = Field(description="Prompt tokens Workers AI read from its prefix cache.")
+
+
+class CompletionTokensDetails(BaseModel):
+    reasoning_tokens: int = Field(description="Tokens the model spent reasoning.")
+
+
 class Usage(BaseModel):
+    """Workers AI's own counts; the breakdowns only where it reports them."""
+
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    prompt_tokens_details: PromptTokensDetails | None = None
+    completion_tokens_details: CompletionTokensDetails | None = None
 
 
 class ResponseFunctionCall(BaseModel):

@@ -21,6 +21,7 @@ from gateway.observability import (
 from gateway.translate import (
     Piece,
     StopScanner,
+    TokenUsage,
     ToolRules,
     finish_reason,
     new_id,
@@ -49,7 +50,7 @@ class StreamEncoder(Protocol):
     def text(self, text: str) -> bytes: ...
     def reasoning(self, text: str) -> bytes | None: ...
     def tool_calls(self, calls: list[dict[str, Any]]) -> bytes | None: ...
-    def finish(self, reason: str, usage: dict[str, int] | None) -> bytes: ...
+    def finish(self, reason: str, usage: TokenUsage | None) -> bytes: ...
     def error(self, error: GatewayError) -> bytes: ...
     def end(self) -> bytes | None: ...
 
@@ -81,7 +82,7 @@ class ChunkEncoder:
         self.model = model
         self.include_usage = include_usage
 
-    def _event(self, choices: list[dict[str, Any]], usage: dict[str, int] | None = None) -> bytes:
+    def _event(self, choices: list[dict[str, Any]], usage: TokenUsage | None = None) -> bytes:
         payload: dict[str, Any] = {
             "id": self.id,
             "object": self.object,
@@ -126,7 +127,7 @@ class ChunkEncoder:
             return self._event(self._choice({"function_call": calls[0]["function"]}))
         return self._event(self._choice({"tool_calls": calls}))
 
-    def finish(self, reason: str, usage: dict[str, int] | None) -> bytes:
+    def finish(self, reason: str, usage: TokenUsage | None) -> bytes:
         """The finish chunk, then the usage chunk when the client asked for it."""
         if reason == "tool_calls" and self.tools.legacy:
             reason = "function_call"
@@ -174,7 +175,7 @@ async def relay(
     """
     encoder = dialect.encoder()
     scanner = StopScanner(dialect.stops)
-    usage: dict[str, int] | None = None
+    usage: TokenUsage | None = None
     upstream_finish: str | None = None
     saw_tools = False
     try:
@@ -220,7 +221,7 @@ async def relay(
         yield end
 
 
-def record_usage(ctx: RequestContext, usage: dict[str, int] | None) -> None:
+def record_usage(ctx: RequestContext, usage: TokenUsage | None) -> None:
     if usage:
         ctx.count("PromptTokens", usage["prompt_tokens"])
         ctx.count("CompletionTokens", usage["completion_tokens"])

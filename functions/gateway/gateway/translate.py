@@ -273,6 +273,11 @@ def completion_body(
 
 # Answers
 
+TokenUsage = dict[str, Any]
+"""OpenAI's `CompletionUsage` as sent: `prompt_tokens`, `completion_tokens`, `total_tokens`, and
+where the upstream reported them `prompt_tokens_details.cached_tokens` and
+`completion_tokens_details.reasoning_tokens`."""
+
 
 @dataclass
 class Piece:
@@ -282,7 +287,7 @@ class Piece:
     reasoning: str = ""
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     finish_reason: str | None = None
-    usage: dict[str, int] | None = None
+    usage: TokenUsage | None = None
 
 
 def _as_text(value: Any) -> str:
@@ -291,7 +296,17 @@ def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _usage(value: Any) -> dict[str, int] | None:
+USAGE_DETAILS = (
+    ("prompt_tokens_details", "cached_tokens"),
+    ("completion_tokens_details", "reasoning_tokens"),
+)
+"""The token breakdowns Workers AI reports (reference/workers-ai.md, prompt caching; gpt-oss's
+reasoning), under OpenAI's `CompletionUsage` names, which are also the upstream's."""
+
+
+def _usage(value: Any) -> TokenUsage | None:
+    """OpenAI's `CompletionUsage` from the upstream's: the three counts, and each breakdown of
+    USAGE_DETAILS only when the upstream gave it (never an estimate, never a made-up 0)."""
     if not isinstance(value, dict):
         return None
     try:
@@ -300,7 +315,17 @@ def _usage(value: Any) -> dict[str, int] | None:
         total = int(value.get("total_tokens") or prompt + completion)
     except (TypeError, ValueError):
         return None
-    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
+    usage: TokenUsage = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": total,
+    }
+    for name, key in USAGE_DETAILS:
+        details = value.get(name)
+        count = details.get(key) if isinstance(details, dict) else None
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            usage[name] = {key: count}
+    return usage
 
 
 def tool_call(raw: dict[str, Any], index: int) -> dict[str, Any]:
@@ -407,7 +432,7 @@ def finish_reason(
     *,
     tool_calls: bool,
     stopped: bool,
-    usage: dict[str, int] | None,
+    usage: TokenUsage | None,
     max_tokens: int,
 ) -> str:
     if tool_calls:
@@ -498,7 +523,7 @@ def text_completion(
     )
 
 
-def _with_usage(payload: dict[str, Any], usage: dict[str, int] | None) -> dict[str, Any]:
+def _with_usage(payload: dict[str, Any], usage: TokenUsage | None) -> dict[str, Any]:
     """Usage only when the upstream reported it: never an estimate, never a null object."""
     if usage is not None:
         payload["usage"] = usage

@@ -7,11 +7,12 @@ and secret values before anything answers or logs it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -162,6 +163,23 @@ MODEL_NAME = re.compile(r"@(?:cf|hf)(?:/[A-Za-z0-9][A-Za-z0-9._:+-]*)+")
 start with a letter or digit (so none is `.` or `..`) and hold nothing a URL reads specially."""
 
 
+SESSION_AFFINITY = "x-session-affinity"
+_HEADER_SAFE = re.compile(r"[!-~]{1,256}")
+
+
+def session_affinity(prompt_cache_key: str | None) -> dict[str, str]:
+    """Upstream headers that keep a conversation on one Workers AI replica, so its prompt
+    prefix stays cached (reference/workers-ai.md, prompt caching): OpenAI's `prompt_cache_key`
+    as `x-session-affinity`. A key that cannot go into a header as it is (anything but visible
+    ASCII, or longer than 256) is sent as its SHA-256 hex: still one value per key."""
+    if not prompt_cache_key:
+        return {}
+    if _HEADER_SAFE.fullmatch(prompt_cache_key):
+        return {SESSION_AFFINITY: prompt_cache_key}
+    digest = hashlib.sha256(prompt_cache_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return {SESSION_AFFINITY: digest}
+
+
 class WorkersAI:
     def __init__(self, http: httpx.AsyncClient, settings: Settings, credentials: Credentials):
         self.http = http
@@ -253,13 +271,18 @@ class WorkersAI:
         body: dict[str, Any],
         read_timeout: float,
         expected: Shape = is_text_result,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """POST /run/{model} and return the envelope's result, checked to have the `expected`
-        shape (text generation unless told otherwise). Raises UpstreamError."""
-        url, headers = await self._target(model)
+        """POST /run/{model} (with `headers` besides the token) and return the envelope's
+        result, checked to have the `expected` shape (text generation unless told otherwise).
+        Raises UpstreamError."""
+        url, auth = await self._target(model)
         try:
             response = await self.http.post(
-                url, json=body, headers=headers, timeout=self._timeout(read_timeout)
+                url,
+                json=body,
+                headers={**auth, **(headers or {})},
+                timeout=self._timeout(read_timeout),
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
@@ -267,17 +290,26 @@ class WorkersAI:
 
     @asynccontextmanager
     async def stream(
-        self, model: str, body: dict[str, Any], read_timeout: float
+        self,
+        model: str,
+        body: dict[str, Any],
+        read_timeout: float,
+        headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-        """POST /run/{model} with `stream: true`; yields an iterator of the decoded events.
+        """POST /run/{model} with `stream: true` (and `headers` besides the token); yields an
+        iterator of the decoded events.
 
         A model that answers one JSON body instead of a stream gives a single event: its result.
         Every event is checked as it comes (see `_events`); a failure raises UpstreamError from
         the iterator.
         """
-        url, headers = await self._target(model)
+        url, auth = await self._target(model)
         request = self.http.build_request(
-            "POST", url, json=body, headers=headers, timeout=self._timeout(read_timeout)
+            "POST",
+            url,
+            json=body,
+            headers={**auth, **(headers or {})},
+            timeout=self._timeout(read_timeout),
         )
         try:
             response = await self.http.send(request, stream=True)

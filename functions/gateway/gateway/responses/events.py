@@ -21,7 +21,7 @@ from gateway.responses.translate import (
     reasoning_item,
 )
 from gateway.streaming import ToolCallNumbering
-from gateway.translate import ToolRules
+from gateway.translate import TokenUsage, ToolRules
 
 TEXT_PART = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
 
@@ -168,7 +168,7 @@ class ResponseEvents:
         self.calls = {}
         return events
 
-    def finish(self, reason: str, usage: dict[str, int] | None) -> bytes:
+    def finish(self, reason: str, usage: TokenUsage | None) -> bytes:
         events = self._close_current() + self._close_calls()
         if not self.output:
             events += self._open("message")[0] + self._close_current()

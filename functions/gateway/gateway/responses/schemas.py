@@ -195,6 +195,9 @@ class CreateResponseRequest(Request):
         default=None, max_length=16
     )
     user: str | None = None
+    prompt_cache_key: str | None = Field(
+        default=None, description="Sent to Workers AI as `x-session-affinity`."
+    )
     background: bool | None = Field(default=None, description="Only false is supported.")
     include: list[str] | None = Field(default=None, description="Only an empty list.")
     truncation: Literal["disabled"] | None = None

@@ -52,7 +52,7 @@ from gateway.schemas import (
     ToolMessage,
     UserMessage,
 )
-from gateway.translate import Piece, ToolRules, finish_reason
+from gateway.translate import Piece, TokenUsage, ToolRules, finish_reason
 
 INCOMPLETE_REASONS = {"length": "max_output_tokens", "content_filter": "content_filter"}
 
@@ -315,16 +315,21 @@ def chat_request(req: CreateResponseRequest, items: list[dict[str, Any]]) -> Cha
 # Answers -> Response objects
 
 
-def response_usage(usage: dict[str, int]) -> dict[str, Any]:
-    """OpenAI's `ResponseUsage` from the upstream's own counts (omitted when it sent none)."""
+def response_usage(usage: TokenUsage) -> dict[str, Any]:
+    """OpenAI's `ResponseUsage` from the upstream's own counts (chat's `CompletionUsage`).
+
+    The breakdowns are the upstream's `prompt_tokens_details.cached_tokens` and
+    `completion_tokens_details.reasoning_tokens`; the spec requires them (and
+    `cache_write_tokens`, which Workers AI does not report), so a count the upstream did not
+    give is 0.
+    """
+    cached = usage.get("prompt_tokens_details", {}).get("cached_tokens", 0)
+    reasoning = usage.get("completion_tokens_details", {}).get("reasoning_tokens", 0)
     return {
         "input_tokens": usage["prompt_tokens"],
-        "input_tokens_details": {
-            "cached_tokens": usage.get("cached_tokens", 0),
-            "cache_write_tokens": 0,
-        },
+        "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
         "output_tokens": usage["completion_tokens"],
-        "output_tokens_details": {"reasoning_tokens": usage.get("reasoning_tokens", 0)},
+        "output_tokens_details": {"reasoning_tokens": reasoning},
         "total_tokens": usage["total_tokens"],
     }
 
@@ -399,7 +404,7 @@ class ResponseDraft:
         *,
         status: str,
         output: list[dict[str, Any]],
-        usage: dict[str, int] | None = None,
+        usage: TokenUsage | None = None,
         finish: str | None = None,
         error: dict[str, str] | None = None,
     ) -> dict[str, Any]:

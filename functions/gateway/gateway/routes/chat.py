@@ -31,7 +31,10 @@ class Chat(Dialect):
 
     def __init__(self, req: ChatCompletionRequest, chain: list[str], default_max_tokens: int):
         super().__init__(
-            chain, max_tokens=chat_max_tokens(req, default_max_tokens), stops=req.stops
+            chain,
+            max_tokens=chat_max_tokens(req, default_max_tokens),
+            stops=req.stops,
+            prompt_cache_key=req.prompt_cache_key,
         )
         self.req = req
         self.tools = ToolRules.of(req)

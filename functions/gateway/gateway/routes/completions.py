@@ -29,7 +29,12 @@ class LegacyCompletion(Dialect):
     """Legacy completions: `text_completion` objects, whole and as stream events."""
 
     def __init__(self, req: CompletionRequest, chain: list[str]) -> None:
-        super().__init__(chain, max_tokens=completion_max_tokens(req), stops=req.stops)
+        super().__init__(
+            chain,
+            max_tokens=completion_max_tokens(req),
+            stops=req.stops,
+            prompt_cache_key=req.prompt_cache_key,
+        )
         self.req = req
         self.prompt = prompt_text(req)
 

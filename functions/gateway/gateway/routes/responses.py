@@ -95,7 +95,9 @@ class Responses(Dialect):
         owner: str,
         items: list[dict[str, Any]],
     ) -> None:
-        super().__init__(chat.chain, max_tokens=chat.max_tokens)
+        super().__init__(
+            chat.chain, max_tokens=chat.max_tokens, prompt_cache_key=req.prompt_cache_key
+        )
         self.chat = chat
         self.draft = ResponseDraft(req)
         self.store = store if req.store is not False else None
