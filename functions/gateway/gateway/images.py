@@ -22,7 +22,7 @@ import base64
 import contextlib
 import re
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from typing import TypeVar
@@ -162,11 +162,11 @@ class Budget:
             )
 
 
-def image_parts(messages: Iterable[Message], param: str) -> list[tuple[ImagePart, str]]:
+def image_parts(messages: Iterable[Message], names: Sequence[str]) -> list[tuple[ImagePart, str]]:
     """Every image part of the messages, with its param (`messages[0].content[1].image_url`,
-    where `param` is what the client calls the messages)."""
+    where `names[m]` is what the client calls message `m`: `messages[0]`, `input[3]`)."""
     return [
-        (part, f"{param}[{m}].content[{p}].image_url")
+        (part, f"{names[m]}.content[{p}].image_url")
         for m, message in enumerate(messages)
         if isinstance(message.content, list)
         for p, part in enumerate(message.content)
@@ -218,15 +218,22 @@ class ImageFetcher:
             await self.http.aclose()
 
     async def inline(
-        self, messages: list[Message], time_left: float, param: str = "messages"
+        self,
+        messages: list[Message],
+        time_left: float,
+        param: str = "messages",
+        names: Sequence[str] | None = None,
     ) -> None:
         """Replace every http(s) image URL in `messages` by a data URI, in place.
 
-        Raises a 400 `GatewayError` (code `invalid_image_url`, param naming the image within
-        `param`) for too many images, too many bytes, a refused or unreachable host, a
-        non-image answer, or fetches not done within `time_left` seconds.
+        `param` is what the client calls the messages, and `names[m]` message `m` (by default
+        `param[m]`). Raises a 400 `GatewayError` (code `invalid_image_url`, param naming the
+        image, or `param` for the count) for too many images, too many bytes, a refused or
+        unreachable host, a non-image answer, or fetches not done within `time_left` seconds.
         """
-        parts = image_parts(messages, param)
+        if names is None:
+            names = [f"{param}[{m}]" for m in range(len(messages))]
+        parts = image_parts(messages, names)
         if len(parts) > self.limits.max_images:
             raise _bad_image(
                 f"At most {self.limits.max_images} images are allowed per request; "

@@ -170,6 +170,21 @@ class ReasoningConfig(Request):
     )
 
 
+Includable = Literal[
+    "file_search_call.results",
+    "web_search_call.results",
+    "web_search_call.action.sources",
+    "message.input_image.image_url",
+    "computer_call_output.output.image_url",
+    "code_interpreter_call.outputs",
+    "reasoning.encrypted_content",
+    "message.output_text.logprobs",
+]
+"""OpenAI's `IncludeEnum`. The built-in tools' values include nothing here (those tools are
+refused), input image URLs are always kept in the input items, and reasoning is always given in
+full as plain `reasoning_text` (never encrypted): all are accepted but log probabilities."""
+
+
 class CreateResponseRequest(Request):
     """`POST /v1/responses`: OpenAI's `CreateResponse`, less the built-in tools."""
 
@@ -199,7 +214,13 @@ class CreateResponseRequest(Request):
         default=None, description="Sent to Workers AI as `x-session-affinity`."
     )
     background: bool | None = Field(default=None, description="Only false is supported.")
-    include: list[str] | None = Field(default=None, description="Only an empty list.")
+    include: list[Includable] | None = Field(
+        default=None,
+        description="Every value but `message.output_text.logprobs` (Workers AI gives no "
+        "log probabilities). `reasoning.encrypted_content` is accepted: reasoning is never "
+        "encrypted here, it is in the reasoning items' `content` in full, which serves the same "
+        "purpose (send the items back, or use `previous_response_id`).",
+    )
     truncation: Literal["disabled"] | None = None
     conversation: None = Field(default=None, description="Not supported: use previous_response_id.")
     prompt: None = Field(default=None, description="Stored prompts are not supported.")
@@ -214,9 +235,12 @@ class CreateResponseRequest(Request):
 
     @field_validator("include")
     @classmethod
-    def _no_include(cls, value: list[str] | None) -> list[str] | None:
-        if value:
-            raise ValueError(f"nothing can be included here (asked for {', '.join(value)})")
+    def _includable(cls, value: list[str] | None) -> list[str] | None:
+        if value and "message.output_text.logprobs" in value:
+            raise ValueError(
+                "Workers AI returns no log probabilities: remove 'message.output_text.logprobs' "
+                "from include"
+            )
         return value
 
     @field_validator("metadata")

@@ -182,8 +182,11 @@ def _user_content(parts: list[dict[str, Any]]) -> str | list[TextPart | ImagePar
     ]
 
 
-def chat_messages(instructions: str | None, items: list[dict[str, Any]]) -> list[Message]:
-    """Chat messages for a conversation of item resources, `instructions` first.
+def chat_messages(
+    instructions: str | None, items: list[dict[str, Any]]
+) -> tuple[list[Message], list[int | None]]:
+    """Chat messages for a conversation of item resources, `instructions` first, and for each
+    message the index in `items` of the item it starts from (None for the instructions).
 
     Consecutive function calls become one assistant turn with several tool calls; a function
     call output becomes a `tool` message. A reasoning item goes with the assistant turn after
@@ -193,7 +196,8 @@ def chat_messages(instructions: str | None, items: list[dict[str, Any]]) -> list
     reasoning: str | None = None
     if instructions:
         messages.append(SystemMessage(role="system", content=instructions))
-    for item in items:
+    sources: list[int | None] = [None] * len(messages)
+    for index, item in enumerate(items):
         kind = item["type"]
         if kind == "reasoning":
             parts = item.get("content") or item["summary"]
@@ -228,7 +232,25 @@ def chat_messages(instructions: str | None, items: list[dict[str, Any]]) -> list
             text = output if isinstance(output, str) else _text_of(output)
             messages.append(ToolMessage(role="tool", tool_call_id=item["call_id"], content=text))
         reasoning = None
-    return messages
+        sources += [index] * (len(messages) - len(sources))
+    return messages, sources
+
+
+def message_params(
+    req: CreateResponseRequest, sources: list[int | None], history: int
+) -> list[str]:
+    """What the client calls each chat message (see `chat_messages`): `input[i]` for its input
+    item `i`, `input` for a string input, `instructions`, or `previous_response_id` for a
+    message of the stored conversation (the first `history` items)."""
+    names = []
+    for source in sources:
+        if source is None:
+            names.append("instructions")
+        elif source < history:
+            names.append("previous_response_id")
+        else:
+            names.append("input" if isinstance(req.input, str) else f"input[{source - history}]")
+    return names
 
 
 def _tools(req: CreateResponseRequest) -> list[Tool] | None:
@@ -284,9 +306,9 @@ def _response_format(req: CreateResponseRequest) -> Any:
     return None
 
 
-def chat_request(req: CreateResponseRequest, items: list[dict[str, Any]]) -> ChatCompletionRequest:
-    """The chat request a Responses request means (items: the whole conversation so far)."""
-    messages = chat_messages(req.instructions, items)
+def chat_request(req: CreateResponseRequest, messages: list[Message]) -> ChatCompletionRequest:
+    """The chat request a Responses request means (messages: the whole conversation so far,
+    from `chat_messages`)."""
     if not messages:
         raise GatewayError(
             400,

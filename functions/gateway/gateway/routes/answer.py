@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -49,10 +49,16 @@ GENERATION_ERRORS = errors(400, 401, 404, 413, 429, 502, 503, 504)
 
 
 async def prepare_images(
-    svc: Services, ctx: RequestContext, chain: list[str], messages: list[Message], param: str
+    svc: Services,
+    ctx: RequestContext,
+    chain: list[str],
+    messages: list[Message],
+    param: str,
+    names: Sequence[str] | None = None,
 ) -> None:
     """Refuse images for a text-only first model; inline image URLs as data URIs (in place),
-    within the request's deadline. `param` is what the client calls the messages."""
+    within the request's deadline. `param` is what the client calls the messages, `names[m]`
+    message `m` (default `param[m]`)."""
     if not has_images(messages):
         return
     if capabilities(chain[0]).vision is False:
@@ -64,7 +70,7 @@ async def prepare_images(
             param=param,
         )
     deadline = Deadline.of_request(svc.settings.request_deadline, ctx)
-    await svc.images.inline(messages, deadline.remaining(), param)
+    await svc.images.inline(messages, deadline.remaining(), param, names)
 
 
 def event_stream(

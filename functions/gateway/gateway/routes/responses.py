@@ -29,8 +29,10 @@ from gateway.responses.schemas import (
 )
 from gateway.responses.translate import (
     ResponseDraft,
+    chat_messages,
     chat_request,
     input_resources,
+    message_params,
     whole_response,
 )
 from gateway.routes.answer import GENERATION_ERRORS, errors, prepare_images, respond
@@ -152,8 +154,10 @@ async def create_response(
         if req.previous_response_id
         else []
     )
-    chat = Chat(chat_request(req, history + items), chain, svc.settings.default_max_tokens)
-    await prepare_images(svc, ctx, chain, chat.req.messages, "input")
+    messages, sources = chat_messages(req.instructions, history + items)
+    chat = Chat(chat_request(req, messages), chain, svc.settings.default_max_tokens)
+    names = message_params(req, sources, len(history))
+    await prepare_images(svc, ctx, chain, chat.req.messages, "input", names)
     dialect = Responses(req, chat, store=svc.store, owner=owner, items=items)
     return await respond(svc, ctx, dialect, stream=bool(req.stream))
 
