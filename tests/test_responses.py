@@ -385,7 +385,8 @@ def test_an_unknown_previous_response_is_a_404(gateway, emulator, openai_schemas
         ),
         ({"tool_choice": {"type": "web_search_preview"}}, "tool_choice.type", "web_search_preview"),
         ({"background": True}, "background", "background"),
-        ({"include": ["reasoning.encrypted_content"]}, "include", "reasoning.encrypted_content"),
+        ({"include": ["message.output_text.logprobs"]}, "include", "remove"),
+        ({"include": ["reasoning.everything"]}, "include[0]", "reasoning.encrypted_content"),
         ({"conversation": "conv_1"}, "conversation", "None"),
         ({"truncation": "auto"}, "truncation", "disabled"),
         ({"text": {"verbosity": "low"}}, "text.verbosity", "None"),
@@ -503,3 +504,68 @@ def test_parallel_tool_calls_false_keeps_one_call(client, emulator, stream):
     one = client.responses.create(**params, parallel_tool_calls=False, stream=stream)
     final = list(one)[-1].response if stream else one
     assert [item.name for item in final.output] == ["get_weather"]
+
+
+def test_an_image_error_names_the_clients_input_item(gateway, client, emulator, openai_schemas):
+    """`input[i]` counts the client's items, whatever the chat conversation looks like:
+    instructions, a stored conversation and merged function calls all add or fold messages."""
+    first = create(client, openai_schemas, model=PRIMARY, input="hello", instructions="Be brief.")
+    calls = [
+        {"type": "function_call", "call_id": f"call_{n}", "name": "get_weather", "arguments": "{}"}
+        for n in (1, 2)
+    ]
+    outputs = [
+        {"type": "function_call_output", "call_id": f"call_{n}", "output": "sunny"} for n in (1, 2)
+    ]
+    bad_image = {"type": "input_image", "image_url": "data:image/png,not-base64"}
+    items = [
+        {"role": "user", "content": "weather twice?"},
+        *calls,
+        *outputs,
+        {"role": "user", "content": [{"type": "input_text", "text": "and this?"}, bad_image]},
+    ]
+    body = {
+        "model": PRIMARY,
+        "instructions": "Be brief.",
+        "previous_response_id": first["id"],
+        "tools": [WEATHER],
+        "input": items,
+    }
+    emulator.clear()
+    error = assert_error(
+        post(gateway, body), 400, openai_schemas, param="input[5].content[1].image_url"
+    )
+    assert "base64" in error["message"]
+    assert emulator.requests() == []
+    # The same item alone, first of its conversation, has the same name for its index.
+    alone = {"model": PRIMARY, "input": [{"role": "user", "content": "hi"}, items[-1]]}
+    assert_error(post(gateway, alone), 400, openai_schemas, param="input[1].content[1].image_url")
+
+
+def test_include_reasoning_encrypted_content_works_statelessly(client, emulator, openai_schemas):
+    """Codex-style: `store: false`, `include: ["reasoning.encrypted_content"]`, and each turn
+    resends the output items. Reasoning is never encrypted here: the reasoning item has no
+    `encrypted_content` (the schema lets it be absent) and carries the text in `content`, which
+    goes back upstream with the next turn."""
+    include = ["reasoning.encrypted_content"]
+    first = create(
+        client, openai_schemas, model=BACKUP, input="think first", store=False, include=include
+    )
+    reasoning = first["output"][0]
+    assert reasoning["type"] == "reasoning" and "encrypted_content" not in reasoning
+    text = reasoning["content"][0]["text"]
+    assert text
+    create(
+        client,
+        openai_schemas,
+        model=BACKUP,
+        store=False,
+        include=include,
+        input=[
+            {"role": "user", "content": "think first"},
+            *first["output"],
+            {"role": "user", "content": "again"},
+        ],
+    )
+    assistant = sent_messages(emulator)[1]
+    assert assistant["role"] == "assistant" and assistant["reasoning"] == text
