@@ -17,6 +17,8 @@ import httpx
 import pytest
 from helpers import last_run
 
+from gateway.translate import read_piece
+
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
 
@@ -221,6 +223,35 @@ def test_responses_prompt_cache_key_across_previous_response_id(client, emulator
         prompt_cache_key=key,
     )
     assert last_run(emulator)["headers"]["x-session-affinity"] == key
+    assert second["prompt_cache_key"] == key, "echoed, as OpenAI does"
     cached = second["usage"]["input_tokens_details"]["cached_tokens"]
     assert cached == first["usage"]["input_tokens"], "the first turn is the cached prefix"
     assert second["usage"]["input_tokens"] > cached
+
+
+@pytest.mark.parametrize(
+    ("upstream", "details"),
+    [
+        (
+            {"prompt_tokens_details": {"cached_tokens": 7}},
+            {"prompt_tokens_details": {"cached_tokens": 7}},
+        ),
+        (
+            {"completion_tokens_details": {"reasoning_tokens": 3, "audio_tokens": 0}},
+            {"completion_tokens_details": {"reasoning_tokens": 3}},
+        ),
+        ({"prompt_tokens_details": None, "completion_tokens_details": {}}, {}),
+        ({"prompt_tokens_details": {"cached_tokens": "7"}}, {}),
+        ({"prompt_tokens_details": {"cached_tokens": True}}, {}),
+        ({"completion_tokens_details": {"reasoning_tokens": -1}}, {}),
+    ],
+    ids=["cached", "reasoning", "empty", "text", "bool", "negative"],
+)
+@pytest.mark.parametrize("shape", ["native", "openai"])
+def test_only_well_formed_breakdowns_are_read(upstream, details, shape):
+    """A breakdown is passed on only as a count the upstream really gave; anything else is
+    left out rather than guessed (the three totals are unaffected)."""
+    counts = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    result = {"response": "hi"} if shape == "native" else {"choices": [{"message": {}}]}
+    piece = read_piece(result | {"usage": counts | upstream})
+    assert piece.usage == counts | details

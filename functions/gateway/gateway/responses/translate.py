@@ -484,6 +484,8 @@ class ResponseDraft:
             body["usage"] = response_usage(usage)
         if req.user is not None:
             body["user"] = req.user
+        if req.prompt_cache_key is not None:
+            body["prompt_cache_key"] = req.prompt_cache_key
         return body
 
 
