@@ -91,7 +91,6 @@ NO_EFFECT_EXAMPLES = {
     (CHAT, "store"): True,
     (CHAT, "metadata"): {"team": "search"},
     (CHAT, "safety_identifier"): "hashed-user",
-    (CHAT, "prompt_cache_key"): "conversation-7",
     (CHAT, "prompt_cache_retention"): "24h",
     (CHAT, "prompt_cache_options"): {"ttl": "1h"},
     (LEGACY, "user"): "user-1234",
@@ -129,6 +128,10 @@ UPSTREAM_EXAMPLES = {
     "reasoning_effort": ("xhigh", "reasoning_effort", "high"),
 }
 """A value for each UPSTREAM row, the upstream field it lands in, and the value sent there."""
+UPSTREAM_HEADER_EXAMPLES = {
+    "prompt_cache_key": ("conversation-7", "x-session-affinity", "conversation-7"),
+}
+"""The same for the UPSTREAM rows that go as a request header."""
 UPSTREAM_ROWS = [
     row
     for row in rows(Handling.UPSTREAM)
@@ -138,12 +141,16 @@ UPSTREAM_ROWS = [
 
 @pytest.mark.parametrize(("endpoint", "name"), UPSTREAM_ROWS, ids="-".join)
 def test_upstream_rows_reach_workers_ai(gateway, emulator, endpoint, name):
-    value, upstream_name, sent = UPSTREAM_EXAMPLES[name]
+    in_header = name in UPSTREAM_HEADER_EXAMPLES
+    value, upstream_name, sent = (UPSTREAM_HEADER_EXAMPLES if in_header else UPSTREAM_EXAMPLES)[
+        name
+    ]
     path, body = BASE[endpoint]
     if name == "reasoning_effort":
         body = body | {"model": "gpt-4o-mini"}
     assert post(gateway, path, body | {name: value}).status_code == 200
-    assert last_run(emulator)["body"][upstream_name] == sent
+    run = last_run(emulator)
+    assert run["headers" if in_header else "body"][upstream_name] == sent
 
 
 GATEWAY_TESTS = {
