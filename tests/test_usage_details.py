@@ -61,33 +61,29 @@ def streamed_usage(client, openai_schemas, **params) -> dict:
     return last["usage"]
 
 
-@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
-def test_chat_passes_on_reasoning_tokens_as_the_upstream_counts_them(
-    client, emulator, openai_schemas, stream
-):
-    params = {"model": BACKUP, "messages": [{"role": "user", "content": "think, then answer"}]}
+def chat_usage(client, openai_schemas, stream: bool, **params) -> dict:
+    """A chat answer's usage: the whole body's, or the stream's usage chunk's."""
     if stream:
-        usage = streamed_usage(client, openai_schemas, **params)
-    else:
-        usage = chat(client, openai_schemas, **params)["usage"]
-    upstream = direct_usage(emulator, BACKUP)
-    assert upstream["completion_tokens_details"]["reasoning_tokens"] > 0
-    assert usage == upstream, "the upstream's counts and breakdown, unchanged"
+        return streamed_usage(client, openai_schemas, **params)
+    return chat(client, openai_schemas, **params)["usage"]
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
-def test_no_breakdown_is_made_up_when_the_upstream_gives_none(
-    client, emulator, openai_schemas, stream
+@pytest.mark.parametrize(
+    ("model", "breakdowns"),
+    [(BACKUP, {"completion_tokens_details"}), (PRIMARY, set())],
+    ids=["reasoning-model", "no-breakdown"],
+)
+def test_chat_usage_is_the_upstreams_with_its_breakdowns_and_nothing_made_up(
+    client, emulator, openai_schemas, model, breakdowns, stream
 ):
-    params = {"model": PRIMARY, "messages": [{"role": "user", "content": "hello"}]}
-    if stream:
-        usage = streamed_usage(client, openai_schemas, **params)
-    else:
-        usage = chat(client, openai_schemas, **params)["usage"]
-    upstream = direct_usage(emulator, PRIMARY)
-    assert "prompt_tokens_details" not in upstream
-    assert usage == upstream
-    assert set(usage) == {"prompt_tokens", "completion_tokens", "total_tokens"}
+    messages = [{"role": "user", "content": "think, then answer"}]
+    usage = chat_usage(client, openai_schemas, stream, model=model, messages=messages)
+    upstream = direct_usage(emulator, model)
+    assert set(upstream) - {"prompt_tokens", "completion_tokens", "total_tokens"} == breakdowns
+    if breakdowns:
+        assert upstream["completion_tokens_details"]["reasoning_tokens"] > 0
+    assert usage == upstream, "the upstream's counts and breakdowns, unchanged"
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
@@ -98,12 +94,9 @@ def test_chat_prompt_cache_key_keeps_the_conversation_cached(
     Workers AI reports them, are the whole first prompt (its prefix)."""
     key = new_key()
     first_turn = [{"role": "user", "content": "remember the word apricot"}]
-    ask = (
-        (lambda **p: streamed_usage(client, openai_schemas, **p))
-        if stream
-        else (lambda **p: chat(client, openai_schemas, **p)["usage"])
+    first = chat_usage(
+        client, openai_schemas, stream, model=PRIMARY, messages=first_turn, prompt_cache_key=key
     )
-    first = ask(model=PRIMARY, messages=first_turn, prompt_cache_key=key)
     assert last_run(emulator)["headers"]["x-session-affinity"] == key
     assert first["prompt_tokens_details"] == {"cached_tokens": 0}
     second_turn = [
@@ -111,7 +104,9 @@ def test_chat_prompt_cache_key_keeps_the_conversation_cached(
         {"role": "assistant", "content": "Noted."},
         {"role": "user", "content": "which word?"},
     ]
-    second = ask(model=PRIMARY, messages=second_turn, prompt_cache_key=key)
+    second = chat_usage(
+        client, openai_schemas, stream, model=PRIMARY, messages=second_turn, prompt_cache_key=key
+    )
     assert last_run(emulator)["headers"]["x-session-affinity"] == key
     assert second["prompt_tokens_details"]["cached_tokens"] == first["prompt_tokens"]
     assert second["prompt_tokens"] > first["prompt_tokens"]
