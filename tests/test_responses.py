@@ -13,6 +13,9 @@ import pytest
 from helpers import KEYS, assert_error, last_run, sdk
 from pydantic import BaseModel
 
+from gateway.responses.schemas import CreateResponseRequest
+from gateway.responses.translate import chat_messages, message_params
+
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
 TEXT_ONLY = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
@@ -540,6 +543,45 @@ def test_an_image_error_names_the_clients_input_item(gateway, client, emulator, 
     # The same item alone, first of its conversation, has the same name for its index.
     alone = {"model": PRIMARY, "input": [{"role": "user", "content": "hi"}, items[-1]]}
     assert_error(post(gateway, alone), 400, openai_schemas, param="input[1].content[1].image_url")
+
+
+def test_every_chat_message_is_named_by_the_item_it_came_from():
+    """The rule under the image params: merged function calls and a reasoning item folded into
+    the next turn keep the numbering of the client's items; stored items are named by
+    `previous_response_id`, the instructions by `instructions`."""
+    history = [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "a"}]},
+        {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "b"}]},
+    ]
+    calls = [
+        {"type": "function_call", "call_id": f"c{n}", "name": "f", "arguments": "{}"}
+        for n in (1, 2)
+    ]
+    items = [
+        {"type": "reasoning", "summary": [], "content": [{"type": "reasoning_text", "text": "r"}]},
+        *calls,
+        {"type": "function_call_output", "call_id": "c1", "output": "x"},
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "c"}]},
+    ]
+    messages, sources = chat_messages("Be brief.", history + items)
+    assert [m.role for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "assistant",
+        "tool",
+        "user",
+    ]
+    assert len(messages[3].tool_calls) == 2 and messages[3].reasoning == "r"
+    req = CreateResponseRequest(model="m", input=[])
+    assert message_params(req, sources, len(history)) == [
+        "instructions",
+        "previous_response_id",
+        "previous_response_id",
+        "input[1]",
+        "input[3]",
+        "input[4]",
+    ]
 
 
 def test_include_reasoning_encrypted_content_works_statelessly(client, emulator, openai_schemas):
