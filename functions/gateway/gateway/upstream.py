@@ -255,7 +255,7 @@ class WorkersAI:
                 )
             except httpx.TransportError as exc:
                 raise _transport_error(exc) from None
-            result = self._result(response, response.content, lambda rows: isinstance(rows, list))
+            result = self._result(response, response.content, lambda found: isinstance(found, list))
             batch = [row for row in result if isinstance(row, dict)]
             rows += batch
             if len(batch) < CATALOGUE_PAGE:
