@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from gateway import __version__
-from gateway.auth import require_api_key
+from gateway.auth import bearer, require_api_key
 from gateway.catalog import Catalog, UpstreamCatalogue
 from gateway.config import Settings
 from gateway.cors import CORS
@@ -31,6 +32,15 @@ CATALOGUE_TIMEOUT = 3.0  # seconds: /v1/models never waits long for Cloudflare's
 DESCRIPTION = """An OpenAI-compatible API answered by Cloudflare Workers AI models, with a primary
 and a backup model and automatic fallback. Point any OpenAI client at `<this URL>/v1` and
 send your key as `Authorization: Bearer <key>`."""
+
+
+async def v1_checks(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> None:
+    """What every /v1 request passes before its route: the API key (401), then the values of
+    its JSON body (400). One dependency for both: FastAPI's cost is per dependency it solves."""
+    await require_api_key(request, credentials)
+    await check_json_body(request)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,9 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         models.router,
         embeddings.router,
     ):
-        app.include_router(
-            router, prefix="/v1", dependencies=[Depends(require_api_key), Depends(check_json_body)]
-        )
+        app.include_router(router, prefix="/v1", dependencies=[Depends(v1_checks)])
     app.include_router(health.router)
     app.include_router(static.router)
     install_handlers(app)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import Depends
+from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.errors import GatewayError
-from gateway.services import Services, services
+from gateway.services import services
 
 
 def key_matches(presented: str, keys: tuple[str, ...]) -> bool:
@@ -24,9 +24,10 @@ bearer = HTTPBearer(auto_error=False, description="The gateway API key.")
 
 
 async def require_api_key(
-    svc: Services = Depends(services),
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> None:
+    """Raise a 401 GatewayError unless the request presents one of the keys; `credentials` is
+    what `bearer` read from its Authorization header."""
     presented = credentials.credentials.strip() if credentials else ""
     if not presented:
         raise GatewayError(
@@ -35,6 +36,6 @@ async def require_api_key(
             "'Authorization: Bearer YOUR_KEY'.",
             code="missing_api_key",
         )
-    keys = await svc.credentials.client_keys()
+    keys = await services(request).credentials.client_keys()
     if not key_matches(presented, keys):
         raise GatewayError(401, "Incorrect API key provided.", code="invalid_api_key")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.catalog import Capabilities
 from gateway.generation import Dialect
-from gateway.observability import RequestContext
 from gateway.routes.answer import GENERATION_ERRORS, prepare_images, respond
 from gateway.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
-from gateway.services import Services, request_context, services
+from gateway.services import request_context, services
 from gateway.streaming import ChunkEncoder
 from gateway.translate import (
     Piece,
@@ -75,9 +74,9 @@ class Chat(Dialect):
 )
 async def create_chat_completion(
     req: ChatCompletionRequest,
-    svc: Services = Depends(services),
-    ctx: RequestContext = Depends(request_context),
+    request: Request,
 ) -> Response:
+    svc, ctx = services(request), request_context(request)
     chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
     await prepare_images(svc, ctx, chain, req.messages, "messages")

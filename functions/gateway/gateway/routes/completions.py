@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.catalog import Capabilities
 from gateway.generation import Dialect
-from gateway.observability import RequestContext
 from gateway.routes.answer import GENERATION_ERRORS, respond
 from gateway.schemas import Completion, CompletionRequest
-from gateway.services import Services, request_context, services
+from gateway.services import request_context, services
 from gateway.streaming import ChunkEncoder
 from gateway.translate import (
     Piece,
@@ -63,9 +62,9 @@ class LegacyCompletion(Dialect):
 )
 async def create_completion(
     req: CompletionRequest,
-    svc: Services = Depends(services),
-    ctx: RequestContext = Depends(request_context),
+    request: Request,
 ) -> Response:
+    svc, ctx = services(request), request_context(request)
     chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))
     return await respond(svc, ctx, LegacyCompletion(req, chain), stream=bool(req.stream))

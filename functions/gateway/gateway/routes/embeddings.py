@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import struct
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from gateway import tokens
 from gateway.errors import GatewayError
-from gateway.observability import RequestContext
 from gateway.routes.answer import GENERATION_ERRORS
 from gateway.schemas import EmbeddingList, EmbeddingRequest
-from gateway.services import Services, request_context, services
+from gateway.services import request_context, services
 from gateway.upstream import is_embeddings_result
 from gateway.upstream_errors import UpstreamError, from_upstream
 
@@ -34,11 +33,11 @@ def _encode(vector: list[float], encoding: str | None) -> list[float] | str:
 )
 async def create_embeddings(
     req: EmbeddingRequest,
-    svc: Services = Depends(services),
-    ctx: RequestContext = Depends(request_context),
+    request: Request,
 ) -> JSONResponse:
     """The upstream's vectors for each input, in order; `model` echoes the name asked for and
     `x-gateway-model` names the Workers AI model (as for chat)."""
+    svc, ctx = services(request), request_context(request)
     model = await svc.catalog.embedding_model(req.model, svc.catalogue)
     texts = [
         item if isinstance(item, str) else tokens.decode(item, param=f"input[{index}]")

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 
 from gateway import __version__
 from gateway.observability import SERVICE
 from gateway.schemas import Health
-from gateway.services import Services, services
+from gateway.services import services
 
 router = APIRouter()
 
 
 @router.get("/health", summary="Health check", response_model=Health)
-async def health(svc: Services = Depends(services)) -> dict:
+async def health(request: Request) -> dict:
+    svc = services(request)
     return {
         "status": "healthy",
         "service": SERVICE,

@@ -4,7 +4,7 @@ embeddings) when it can be had."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Request
 
 from gateway.errors import GatewayError
 from gateway.routes.answer import errors
@@ -32,8 +32,8 @@ async def _models(svc: Services) -> dict[str, dict]:
 
 
 @router.get("/models", summary="List models", response_model=ModelList, responses=errors(401, 503))
-async def list_models(svc: Services = Depends(services)) -> dict:
-    return {"object": "list", "data": list((await _models(svc)).values())}
+async def list_models(request: Request) -> dict:
+    return {"object": "list", "data": list((await _models(services(request))).values())}
 
 
 @router.get(
@@ -42,8 +42,8 @@ async def list_models(svc: Services = Depends(services)) -> dict:
     response_model=Model,
     responses=errors(401, 404, 503),
 )
-async def get_model(model_id: str, svc: Services = Depends(services)) -> dict:
-    models = await _models(svc)
+async def get_model(model_id: str, request: Request) -> dict:
+    models = await _models(services(request))
     if model_id in models:
         return models[model_id]
     raise GatewayError(

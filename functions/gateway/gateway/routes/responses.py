@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -19,7 +19,6 @@ from gateway.auth import bearer
 from gateway.catalog import Capabilities
 from gateway.errors import GatewayError
 from gateway.generation import Dialect
-from gateway.observability import RequestContext
 from gateway.responses.events import ResponseEvents
 from gateway.responses.schemas import (
     CreateResponseRequest,
@@ -49,7 +48,9 @@ MAX_TURNS = 1000
 STORED_ERRORS = errors(401, 404, 503)
 
 
-def request_owner(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+async def request_owner(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+) -> str:
     """The owner of what this request stores: its API key, hashed (auth has checked it)."""
     return key_owner(credentials.credentials.strip() if credentials else "")
 
@@ -142,10 +143,10 @@ class Responses(Dialect):
 )
 async def create_response(
     req: CreateResponseRequest,
-    svc: Services = Depends(services),
-    ctx: RequestContext = Depends(request_context),
+    request: Request,
     owner: str = Depends(request_owner),
 ) -> Response:
+    svc, ctx = services(request), request_context(request)
     chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream), dialect="responses")
     items = input_resources(req)
@@ -170,10 +171,10 @@ async def create_response(
 )
 async def get_response(
     response_id: str,
-    svc: Services = Depends(services),
+    request: Request,
     owner: str = Depends(request_owner),
 ) -> JSONResponse:
-    record = await _record(svc, owner, response_id)
+    record = await _record(services(request), owner, response_id)
     return JSONResponse(record["response"])
 
 
@@ -185,10 +186,10 @@ async def get_response(
 )
 async def delete_response(
     response_id: str,
-    svc: Services = Depends(services),
+    request: Request,
     owner: str = Depends(request_owner),
 ) -> dict[str, Any]:
-    if not await svc.store.delete(owner, response_id):
+    if not await services(request).store.delete(owner, response_id):
         raise _not_found(response_id)
     return {"id": response_id, "object": "response", "deleted": True}
 
@@ -201,13 +202,13 @@ async def delete_response(
 )
 async def list_input_items(
     response_id: str,
+    request: Request,
     limit: int = Query(default=20, ge=1, le=100),
     order: Literal["asc", "desc"] = Query(default="desc"),
     after: str | None = Query(default=None, description="List the items after this item id."),
-    svc: Services = Depends(services),
     owner: str = Depends(request_owner),
 ) -> dict[str, Any]:
-    items = (await _record(svc, owner, response_id))["input_items"]
+    items = (await _record(services(request), owner, response_id))["input_items"]
     if order == "desc":
         items = items[::-1]
     if after is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 
 from gateway.config import Settings
@@ -76,9 +76,9 @@ async def openapi(request: Request) -> FileResponse:
 
 
 @router.get("/config.json")
-async def config(request: Request, svc: Services = Depends(services)) -> JSONResponse:
+async def config(request: Request) -> JSONResponse:
     """What the page needs to know; in AWS the publisher writes the same file at deploy."""
-    return JSONResponse(_config(svc), headers=_headers(request))
+    return JSONResponse(_config(services(request)), headers=_headers(request))
 
 
 def _config(svc: Services) -> dict:
