@@ -4,11 +4,15 @@ timeout, a stall is), and the answer still tells the client which."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import httpx
 import pytest
 from helpers import KEYS
+
+from emulator.testing import ServerThread
+from gateway.transport import new_client
 
 CHAT = {"model": "gpt-4", "messages": [{"role": "user", "content": "hello transport"}]}
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
@@ -62,3 +66,25 @@ def test_stream_failures_after_the_first_byte_keep_their_kind(start_gateway, emu
     error_events = [line for line in response.text.splitlines() if '"error"' in line]
     assert len(error_events) == 1, response.text
     assert ("upstream_timeout" in error_events[0]) == (code == "upstream_timeout")
+
+
+def test_the_upstream_client_keeps_no_cookies():
+    """A cookie one answer sets is never sent with a later request: the process's one client
+    serves every caller."""
+
+    async def app(scope, receive, send):
+        """Sets a cookie; answers with the Cookie header it was sent."""
+        sent = dict(scope["headers"]).get(b"cookie", b"")
+        headers = [(b"set-cookie", b"session=caller-one; Path=/"), (b"content-type", b"text/plain")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": sent})
+
+    async def two_requests(url: str) -> list[httpx.Response]:
+        async with new_client() as client:
+            return [await client.get(url), await client.get(url)]
+
+    with ServerThread(app) as server:
+        first, second = asyncio.run(two_requests(server.root_url))
+    assert first.headers["set-cookie"].startswith("session=caller-one")
+    assert second.status_code == 200
+    assert second.text == ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from http.cookiejar import CookieJar
 
 import aiohttp
 import httpx
@@ -25,7 +26,19 @@ LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 def new_client() -> httpx.AsyncClient:
     """The client the lifespan opens once; close it with `aclose()` (or `async with`)."""
-    return httpx.AsyncClient(transport=TimedTransport(AiohttpTransport(limits=LIMITS)))
+    return httpx.AsyncClient(
+        transport=TimedTransport(AiohttpTransport(limits=LIMITS)), cookies=NoCookies()
+    )
+
+
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing. Neither Workers AI nor the secrets extension needs
+    cookies, and this one client serves every caller, so none should carry over from one
+    request to the next. It also spares httpx's per-response cookie parsing (it copies every
+    header into an `email.message.Message`): about a tenth of a chat's CPU in a profile."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
 
 
 class TimedTransport(httpx.AsyncBaseTransport):
