@@ -60,7 +60,7 @@ parameters: $(STAMP)
 	$(BIN)/python scripts/parameter_table.py
 
 clean:
-	rm -rf $(VENV) .venv-sam .venv-checkov $(LLAMA_VENV) tests/node/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
+	rm -rf $(VENV) .venv-sam .venv-checkov .venv-runtime $(LLAMA_VENV) tests/node/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
 
 # ---- AWS (SAM) ---------------------------------------------------------------------------------
 # Offline checks of template.yaml: SAM CLI and checkov each live in their own virtualenv, since
@@ -120,9 +120,17 @@ cloudflare-token: $(STAMP)
 	$(BIN)/python scripts/cloudflare_token.py --config-env "$(CONFIG_ENV)"
 
 # ---- Benchmark ---------------------------------------------------------------------------------
-# The gateway vs. the emulator directly, in one run; writes artifacts/bench.json.
+# The gateway vs. the floor and the emulator, in one run; writes artifacts/bench.json.
+# The gateway runs on .venv-runtime: its own requirements only, as in the Lambda layer.
 # Options: make bench BENCH_ARGS="--requests 500 --concurrency 16"
+RUNTIME_VENV  := .venv-runtime
+RUNTIME_STAMP := $(RUNTIME_VENV)/.installed
 .PHONY: bench
 
-bench: $(STAMP)
+$(RUNTIME_STAMP): functions/gateway/requirements.txt
+	test -x $(RUNTIME_VENV)/bin/python || $(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/python -m pip install --quiet -r functions/gateway/requirements.txt
+	touch $@
+
+bench: $(STAMP) $(RUNTIME_STAMP)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
