@@ -89,22 +89,32 @@ async def _bounded(
 ) -> AsyncIterator[Piece]:
     """The pieces of a started stream, each within `idle` seconds of the one before and all
     before the request's deadline; past either, UpstreamError (the relay then ends the stream
-    with an error event and [DONE])."""
-    while True:
-        remaining = deadline.remaining()
-        try:
-            async with asyncio.timeout(min(idle, remaining)):
-                piece = await anext(pieces)
-        except StopAsyncIteration:
-            return
-        except TimeoutError:
-            message = (
-                "The request deadline passed before Workers AI finished."
-                if idle > remaining
-                else f"Workers AI sent nothing for {idle:g} s."
-            )
-            raise UpstreamError(message, kind="timeout") from None
-        yield piece
+    with an error event and [DONE]).
+
+    One timer serves the whole stream, armed while a piece is awaited and disarmed while the
+    client's side has it (a timeout must never cancel the relay's own sending): per piece that
+    costs a reschedule, not a new `asyncio.timeout`.
+    """
+    loop = asyncio.get_running_loop()
+    remaining = deadline.remaining()
+    try:
+        async with asyncio.timeout(None) as timer:
+            while True:
+                remaining = deadline.remaining()
+                timer.reschedule(loop.time() + min(idle, remaining))
+                try:
+                    piece = await anext(pieces)
+                except StopAsyncIteration:
+                    return
+                timer.reschedule(None)
+                yield piece
+    except TimeoutError:
+        message = (
+            "The request deadline passed before Workers AI finished."
+            if idle > remaining
+            else f"Workers AI sent nothing for {idle:g} s."
+        )
+        raise UpstreamError(message, kind="timeout") from None
 
 
 def _deadline(svc: Services, ctx: RequestContext) -> Deadline:
