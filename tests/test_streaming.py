@@ -7,8 +7,12 @@ import json
 import httpx
 import pytest
 from helpers import last_run, stream_events
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openai.types import Completion
 from openai.types.chat import ChatCompletionChunk
+
+from gateway.streaming import ChunkEncoder
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
@@ -171,3 +175,28 @@ def test_completions_stream(gateway, emulator, openai_schemas):
     text = "".join(c["choices"][0]["text"] for c in chunks[:-1])
     assert '"Once upon"' in text
     assert chunks[-2]["choices"][0]["finish_reason"] in {"stop", "length"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(),
+    kind=st.sampled_from(["chat", "text"]),
+    include_usage=st.booleans(),
+    model=st.text(st.characters(blacklist_characters="\x00")),
+)
+def test_a_text_delta_is_its_chunk_in_compact_json(text, kind, include_usage, model):
+    """Text deltas go out from a template encoded once per stream: byte for byte the compact
+    JSON of the whole chunk, whatever the text (quotes, controls, lone surrogates, non-ASCII)."""
+    encoder = ChunkEncoder(kind, model, include_usage)
+    delta = {"delta": {"content": text}} if kind == "chat" else {"text": text}
+    chunk = {
+        "id": encoder.id,
+        "object": "chat.completion.chunk" if kind == "chat" else "text_completion",
+        "created": encoder.created,
+        "model": model,
+        "choices": [{"index": 0, **delta, "finish_reason": None, "logprobs": None}],
+    }
+    if include_usage:
+        chunk["usage"] = None
+    compact = json.dumps(chunk, separators=(",", ":"))
+    assert encoder.text(text) == f"data: {compact}\n\n".encode()

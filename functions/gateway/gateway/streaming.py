@@ -34,9 +34,16 @@ if TYPE_CHECKING:
 
 DONE = b"data: [DONE]\n\n"
 
+COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""`json.dumps(..., separators=(",", ":"))` without making a new encoder on every call."""
+
+TEXT_SLOT = "\x00text\x00"
+"""Stands for a text delta while an event's template is built (no request text holds a NUL:
+json_body refuses them)."""
+
 
 def sse(payload: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+    return b"data: " + COMPACT.encode(payload).encode() + b"\n\n"
 
 
 class StreamEncoder(Protocol):
@@ -81,6 +88,12 @@ class ChunkEncoder:
         self.created = int(time.time())
         self.model = model
         self.include_usage = include_usage
+        # Text deltas are most of a stream: their event is encoded once, as the bytes around
+        # the text, and each delta costs one JSON string (the same bytes as `_event`).
+        slot = json.dumps(TEXT_SLOT).encode()
+        template = self._event(self._choice({"content": TEXT_SLOT}))
+        head, _, tail = template.partition(slot)
+        self.text_event = (head, tail) if template.count(slot) == 1 else None
 
     def _event(self, choices: list[dict[str, Any]], usage: TokenUsage | None = None) -> bytes:
         payload: dict[str, Any] = {
@@ -107,7 +120,10 @@ class ChunkEncoder:
         return self.text(self.echo) if self.echo else None
 
     def text(self, text: str) -> bytes:
-        return self._event(self._choice({"content": text}))
+        if self.text_event is None:
+            return self._event(self._choice({"content": text}))
+        head, tail = self.text_event
+        return head + json.dumps(text).encode() + tail
 
     def reasoning(self, text: str) -> bytes | None:
         if self.kind != "chat":
