@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
+# Loading the app's modules makes some 75,000 objects that live as long as the process; the
+# collector would walk them all twice while they load (about 25 ms each: a sixth of the import,
+# paid on every cold start). It is off until they are loaded; then they are frozen, so that the
+# full collections of a serving process skip them too (https://docs.python.org/3/library/gc.html#gc.freeze).
+_collecting = gc.isenabled()
+gc.disable()
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -106,3 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CancelOnDisconnect)
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+gc.freeze()
+if _collecting:
+    gc.enable()
