@@ -83,19 +83,27 @@ def test_a_client_leaving_before_the_first_byte_cancels_the_upstream_call(
 
 def test_a_client_leaving_mid_stream_closes_the_upstream_stream(gateway, emulator):
     """The upstream stream would go on for over a minute; once the client hangs up, the
-    gateway closes it, so the emulator's task for it ends."""
+    gateway closes it, so the emulator's task for it ends, and the request is logged as left
+    by the client (499), not as answered."""
     emulator.add_fault(model=PRIMARY, chunk_delay_ms=200, times=None)
     baselines = {server: len(server.running_tasks()) for server in (gateway, emulator)}
-    with httpx.stream(
-        "POST",
-        f"{gateway.url}/v1/chat/completions",
-        json={"model": "gpt-4", "messages": LONG, "stream": True},
-        headers={"authorization": f"Bearer {gateway.api_key}"},
-        timeout=30,
-    ) as response:
-        lines = response.iter_lines()
-        assert next(line for line in lines if '"content"' in line)
-        assert next(line for line in lines if '"content"' in line)
-    for server, baseline in baselines.items():
-        wait_until_quiet(server, baseline)
+    request_id = f"leaves-mid-stream-{uuid.uuid4()}"
+    with gateway_output() as output:
+        with httpx.stream(
+            "POST",
+            f"{gateway.url}/v1/chat/completions",
+            json={"model": "gpt-4", "messages": LONG, "stream": True},
+            headers={
+                "authorization": f"Bearer {gateway.api_key}",
+                "x-amzn-lambda-context": json.dumps({"request_id": request_id}),
+            },
+            timeout=30,
+        ) as response:
+            lines = response.iter_lines()
+            assert next(line for line in lines if '"content"' in line)
+            assert next(line for line in lines if '"content"' in line)
+        for server, baseline in baselines.items():
+            wait_until_quiet(server, baseline)
+        logged, _ = output.request(request_id)
     assert emulator.faults()[0]["hits"] == 1
+    assert logged["status"] == 499

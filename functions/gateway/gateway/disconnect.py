@@ -17,7 +17,8 @@ CLIENT_CLOSED = 499
 
 
 class CancelOnDisconnect:
-    """ASGI middleware; sets `scope["state"]["client_closed"]` when it cancelled a request.
+    """ASGI middleware; marks the request's context `client_closed` when it cancelled it (the
+    context is `scope["state"]["ctx"]`, set by the outer RequestContextMiddleware).
 
     Watching starts only when the body is complete, so it costs nothing for requests that never
     read one (GET) and never competes with the endpoint for body messages.
@@ -70,4 +71,4 @@ class CancelOnDisconnect:
                 watcher.cancel()
         if left:
             task.uncancel()
-            scope.setdefault("state", {})["client_closed"] = True
+            scope["state"]["ctx"].client_closed = True

@@ -71,6 +71,8 @@ class RequestContext:
     upstream_seconds: float = 0.0
     """Time spent waiting on outbound HTTP calls so far."""
     metrics: Metrics = field(default_factory=dict)
+    client_closed: bool = False
+    """The client left before the answer ended: the request is logged with status 499."""
 
     def count(self, name: str, value: float = 1, unit: str = "Count") -> None:
         """Record a metric value (CloudWatch unit names: Count, Milliseconds...)."""
@@ -167,7 +169,7 @@ class RequestContextMiddleware:
                 )
                 await error_response(error)(scope, receive, send_with_id)
         finally:
-            if scope["state"].get("client_closed"):
+            if ctx.client_closed:
                 status = CLIENT_CLOSED
             elapsed = time.perf_counter() - started
             elapsed_ms, overhead = elapsed * 1000, overhead_ms(elapsed, ctx)

@@ -6,6 +6,7 @@ the few characters a stop sequence split across pieces needs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -223,6 +224,9 @@ async def relay(
         if encoder.result is not None:
             await dialect.keep(encoder.result)
         yield finish
+    except (asyncio.CancelledError, GeneratorExit):
+        ctx.client_closed = True  # the client left mid-stream: logged as 499, not as answered
+        raise
     except GatewayError as error:
         yield encoder.error(error)
     except UpstreamError as error:
