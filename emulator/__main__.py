@@ -1,7 +1,8 @@
-"""`python -m emulator [--host H] [--port P]`: serve the Workers AI emulator with uvicorn."""
+"""`python -m emulator [--host H] [--port P | --fd N]`: serve the Workers AI emulator (uvicorn)."""
 
 import argparse
 import os
+import socket
 import sys
 
 import uvicorn
@@ -26,11 +27,20 @@ def main(argv: list[str] | None = None) -> None:
         "--split-bytes", type=int, default=7, help="SSE write size in bytes (0 = one per event)"
     )
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--fd", type=int, help="serve on this already-listening socket (its port wins over --port)"
+    )
     args = parser.parse_args(argv)
     app = create_app(compact_sse=args.compact_sse, split_bytes=args.split_bytes)
     token = "EMULATOR_TOKEN" if app.state.token else "any bearer token"
+    sockets = [socket.socket(fileno=args.fd)] if args.fd is not None else None
+    if sockets:
+        args.host, args.port = sockets[0].getsockname()[:2]
     print(BANNER.format(host=args.host, port=args.port, token=token), file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off")
+    config = uvicorn.Config(
+        app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off"
+    )
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 if __name__ == "__main__":

@@ -1,29 +1,55 @@
 """`make dev`: serve the gateway on HOST:PORT, on the emulator when there are no Cloudflare
-credentials, with a key generated and printed in full when WORKER_API_KEY is unset (a key the
-user supplied is shown masked)."""
+credentials, with a key printed in full when WORKER_API_KEY is unset (a key the user supplied is
+shown masked). That key is generated once and kept beside the stored responses (`.data/dev-api-key`,
+mode 0600), since stored responses belong to the key that made them: a restart must not orphan
+them. The emulator is this run's own, on a free port (or EMULATOR_PORT), and the gateway stops
+if it dies."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import httpx
 import uvicorn
 
-from gateway.config import split_list
+from gateway.config import Settings, split_list
 
 EMULATOR_BASE = "http://{host}:{port}/client/v4/accounts/emulator/ai"
 
 
-def start_emulator(host: str, port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--host", host, "--port", str(port)]
-    )
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: a free one), made here so the emulator child
+    serves on it: no other process can be the one answering. Raises SystemExit when the port
+    is taken, rather than quietly sharing another run's emulator."""
+    sock = socket.socket()
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(
+            f"EMULATOR_PORT {port} is not free ({exc.strerror}): unset it for a free one"
+        ) from None
+    sock.listen(128)
+    return sock
+
+
+def start_emulator(sock: socket.socket) -> subprocess.Popen:
+    """Run `python -m emulator` on `sock`; return once it answers. Raises SystemExit if the
+    child exits or stays silent for 10 s."""
+    fd = sock.fileno()
+    process = subprocess.Popen([sys.executable, "-m", "emulator", "--fd", str(fd)], pass_fds=[fd])
+    host, port = sock.getsockname()[:2]
     for _ in range(100):
+        if process.poll() is not None:
+            raise SystemExit(f"the Workers AI emulator exited with code {process.returncode}")
         try:
             httpx.get(f"http://{host}:{port}/_emulator/faults", timeout=0.5)
             return process
@@ -31,6 +57,36 @@ def start_emulator(host: str, port: int) -> subprocess.Popen:
             time.sleep(0.1)
     process.terminate()
     raise SystemExit("the Workers AI emulator did not start")
+
+
+def stop_when_gone(emulator: subprocess.Popen, stopping: threading.Event) -> None:
+    """Watch the emulator: if it exits before `stopping` is set, say so and stop the gateway
+    (a gateway whose upstream is gone would answer /health and then 502 every chat)."""
+
+    def watch() -> None:
+        code = emulator.wait()
+        if stopping.is_set():
+            return
+        print(f"\nThe Workers AI emulator exited (code {code}): stopping.", file=sys.stderr)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def kept_key(path: Path) -> str:
+    """The key in `path`, made (`sk-local-…`, mode 0600) on the first run and read after."""
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    key = "sk-local-" + secrets.token_urlsafe(24)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
 
 
 def masked(key: str) -> str:
@@ -59,13 +115,17 @@ def main() -> None:
         key_line = "API key:  " + ", ".join(map(masked, split_list(os.environ["WORKER_API_KEY"])))
         key_line += "   (from WORKER_API_KEY)"
     else:
-        os.environ["WORKER_API_KEY"] = "sk-local-" + secrets.token_urlsafe(24)
-        key_line = f"API key:  {os.environ['WORKER_API_KEY']}   (generated for this run)"
+        path = Path(Settings().responses_db_path).parent / "dev-api-key"
+        os.environ["WORKER_API_KEY"] = kept_key(path)
+        key_line = f"API key:  {os.environ['WORKER_API_KEY']}   (kept in {path})"
     emulator = None
+    stopping = threading.Event()
     credentials = os.environ.get("CLOUDFLARE_ACCOUNT_ID") and os.environ.get("CLOUDFLARE_API_TOKEN")
     if not credentials and not os.environ.get("CLOUDFLARE_SECRET_ARN"):
-        emulator_port = int(os.environ.get("EMULATOR_PORT", "8788"))
-        emulator = start_emulator("127.0.0.1", emulator_port)
+        with listen("127.0.0.1", int(os.environ.get("EMULATOR_PORT", "0"))) as sock:
+            emulator = start_emulator(sock)
+            emulator_port = sock.getsockname()[1]
+        stop_when_gone(emulator, stopping)
         os.environ.setdefault("CLOUDFLARE_API_TOKEN", "emulator")
         os.environ["WORKERS_AI_BASE_URL"] = EMULATOR_BASE.format(
             host="127.0.0.1", port=emulator_port
@@ -94,6 +154,7 @@ def main() -> None:
             http="httptools",
         )
     finally:
+        stopping.set()
         if emulator:
             emulator.terminate()
             emulator.wait(timeout=5)

@@ -1,5 +1,6 @@
 """`make dev` (scripts/dev.py) prints a key it generated in full, since the user needs it, and a
-key the user supplied only masked, since terminals and CI logs keep what they show."""
+key the user supplied only masked, since terminals and CI logs keep what they show. The generated
+key is kept across runs (stored responses belong to it), and each run has its own emulator."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
+import openai
 from helpers import ROOT
 
 
@@ -23,16 +27,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def make_dev(**env: str) -> Iterator[tuple[str, str]]:
-    """Run scripts/dev.py until its banner shows the key line; yield (that line, base URL)."""
-    port = free_port()
+def dev_process(data: Path, **env: str) -> subprocess.Popen:
+    """scripts/dev.py with its data (stored responses, kept key) under `data`, on a free PORT,
+    without Cloudflare credentials, WORKER_API_KEY or EMULATOR_PORT unless `env` gives them."""
     environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CLOUDFLARE_", "WORKER_API"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CLOUDFLARE_", "WORKER_API", "EMULATOR_", "RESPONSES_"))
     }
-    environ |= {"PORT": str(port), "EMULATOR_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
+    environ |= {"PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
+    environ["RESPONSES_DB_PATH"] = str(data / "responses.sqlite3")
     environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "functions" / "gateway"), str(ROOT)])
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "scripts/dev.py"],
         cwd=ROOT,
         env=environ | env,
@@ -40,6 +46,13 @@ def make_dev(**env: str) -> Iterator[tuple[str, str]]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+@contextmanager
+def make_dev(data: Path, **env: str) -> Iterator[tuple[str, str, subprocess.Popen]]:
+    """Run scripts/dev.py until its banner shows the key line; yield (that line, base URL,
+    the process); stop it on exit."""
+    process = dev_process(data, **env)
     try:
         assert process.stdout is not None
         seen = []
@@ -49,7 +62,9 @@ def make_dev(**env: str) -> Iterator[tuple[str, str]]:
                 break
         else:
             raise AssertionError("make dev printed no key:\n" + "".join(seen))
-        yield line.strip(), f"http://127.0.0.1:{port}"
+        base_url = re.search(r"Gateway:\s+(\S+)", "".join(seen))
+        assert base_url, "".join(seen)
+        yield line.strip(), base_url.group(1), process
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=15)
@@ -66,19 +81,82 @@ def wait_ready(base_url: str) -> None:
             time.sleep(0.1)
 
 
-def test_a_generated_key_is_printed_in_full_and_works():
-    with make_dev() as (line, base_url):
-        key = re.search(r"(sk-local-\S+)", line)
-        assert key, line
+def generated_key(line: str) -> str:
+    key = re.search(r"(sk-local-\S+)", line)
+    assert key, line
+    return key.group(1)
+
+
+def chat(base_url: str, key: str) -> str:
+    client = openai.OpenAI(base_url=f"{base_url}/v1", api_key=key, max_retries=0, timeout=10)
+    reply = client.chat.completions.create(
+        model="gpt-4o", messages=[{"role": "user", "content": "hi"}], max_tokens=5
+    )
+    return reply.choices[0].message.content or ""
+
+
+def test_a_generated_key_is_printed_in_full_and_works(tmp_path):
+    with make_dev(tmp_path) as (line, base_url, _):
+        key = generated_key(line)
         wait_ready(base_url)
-        headers = {"authorization": f"Bearer {key.group(1)}"}
+        headers = {"authorization": f"Bearer {key}"}
         assert httpx.get(f"{base_url}/v1/models", headers=headers, timeout=10).status_code == 200
 
 
-def test_a_supplied_key_is_masked():
+def test_the_generated_key_is_kept_so_stored_responses_outlive_a_restart(tmp_path):
+    with make_dev(tmp_path) as (line, base_url, _):
+        key = generated_key(line)
+        wait_ready(base_url)
+        client = openai.OpenAI(base_url=f"{base_url}/v1", api_key=key, max_retries=0)
+        stored = client.responses.create(model="gpt-4o", input="remember me", store=True)
+    key_file = tmp_path / "dev-api-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    with make_dev(tmp_path) as (line, base_url, _):
+        assert generated_key(line) == key
+        wait_ready(base_url)
+        client = openai.OpenAI(base_url=f"{base_url}/v1", api_key=key, max_retries=0)
+        assert client.responses.retrieve(stored.id).output_text == stored.output_text
+
+
+def test_a_supplied_key_is_masked_and_wins_over_the_kept_one(tmp_path):
     supplied = "sk-my-own-secret-key-wxyz"
-    with make_dev(WORKER_API_KEY=f"{supplied}, sk-second-key-abcd") as (line, _):
+    with make_dev(tmp_path, WORKER_API_KEY=f"{supplied}, sk-second-key-abcd") as (line, _, _):
         assert supplied not in line
         assert "sk-…wxyz" in line
         assert "sk-…abcd" in line
         assert "secret" not in line
+        assert "sk-local-" not in line
+    assert not (tmp_path / "dev-api-key").exists()
+
+
+def test_two_runs_each_answer_from_their_own_emulator(tmp_path):
+    with make_dev(tmp_path / "a") as (_, base_a, first):
+        wait_ready(base_a)
+        with make_dev(tmp_path / "b") as (line_b, base_b, _):
+            wait_ready(base_b)
+            assert chat(base_b, generated_key(line_b))
+            first.send_signal(signal.SIGTERM)
+            first.wait(timeout=15)
+            assert chat(base_b, generated_key(line_b))
+
+
+def test_an_emulator_port_in_use_fails_loudly(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = dev_process(tmp_path, EMULATOR_PORT=str(port))
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert f"EMULATOR_PORT {port} is not free" in output
+
+
+def test_the_gateway_stops_when_its_emulator_dies(tmp_path):
+    with make_dev(tmp_path) as (_, base_url, process):
+        wait_ready(base_url)
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        assert len(children) == 1, children
+        os.kill(int(children[0]), signal.SIGKILL)
+        assert process.wait(timeout=15) is not None
+        output = process.stdout.read()
+    assert "The Workers AI emulator exited" in output
