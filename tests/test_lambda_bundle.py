@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -26,20 +25,15 @@ LAYER = BUILD / "DependenciesLayer" / "python"
 
 
 def lambda_python() -> str | None:
-    """The real executable of the template's runtime (python3.13), found on PATH or in pyenv
-    (a pyenv shim is resolved, since its directory would not hold that Python)."""
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates = [shutil.which("python3.13"), *sorted(pyenv.glob("3.13*/bin/python3.13"))]
-    for candidate in filter(None, candidates):
-        probe = subprocess.run(
-            [str(candidate), "-c", "import sys; print(sys.executable)"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0:
-            return probe.stdout.strip()
-    return None
+    """The real executable of the template's runtime (Python 3.13), found as `sam build` finds
+    it (scripts/lambda_python.sh: python3.13 on PATH, or pyenv's 3.13)."""
+    probe = subprocess.run(
+        ["sh", str(ROOT / "scripts" / "lambda_python.sh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return probe.stdout.strip() if probe.returncode == 0 else None
 
 
 PYTHON = lambda_python()
@@ -130,3 +124,10 @@ def test_the_bundle_decodes_token_arrays_offline(bundle, emulator):
     )
     assert response.status_code == 200, response.text
     assert emulator.requests()[-1]["body"] == {"text": ["hello world"]}
+
+
+def test_the_bundle_ships_bytecode_for_the_lambda_python():
+    """`sam build` precompiles the code and the layer with the Python 3.13 it found (pyenv's
+    counts), so Lambda's read-only filesystem does not make every cold start compile them."""
+    assert list((FUNCTION / "gateway" / "__pycache__").glob("app.cpython-313.pyc"))
+    assert list((LAYER / "pydantic" / "__pycache__").glob("main.cpython-313.pyc"))
