@@ -17,6 +17,7 @@ import pytest
 from helpers import KEYS, GatewayServer, assert_error, last_run, upstream_runs
 from test_parameters import CHAT, LEGACY, REFUSED_EXAMPLES, rows
 
+from gateway.catalog import BACKUP_ALIASES, EMBEDDING_ALIASES, PRIMARY_ALIASES
 from gateway.parameters import Handling
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
@@ -543,3 +544,45 @@ def test_a_custom_tool_call_in_history_is_a_400_naming_it(gateway, emulator, ope
     untyped = {"id": "c2", "function": {"name": "get_weather", "arguments": "{}"}}
     history = [*PARIS, {"role": "assistant", "content": None, "tool_calls": [untyped]}]
     assert chat(gateway, messages=history, tools=[WEATHER]).status_code == 200
+
+
+ENDPOINTS = {
+    "/v1/chat/completions": lambda model: {
+        "model": model,
+        "messages": [{"role": "user", "content": "hi"}],
+    },
+    "/v1/completions": lambda model: {"model": model, "prompt": "hi"},
+    "/v1/responses": lambda model: {"model": model, "input": "hi"},
+    "/v1/embeddings": lambda model: {"model": model, "input": "hi"},
+}
+WRONG_KIND = [
+    (path, alias, "Text Embeddings" if path == "/v1/embeddings" else "Text Generation")
+    for path in ENDPOINTS
+    for alias in (
+        PRIMARY_ALIASES + BACKUP_ALIASES if path == "/v1/embeddings" else tuple(EMBEDDING_ALIASES)
+    )
+]
+
+
+@pytest.mark.parametrize(("path", "alias", "task"), WRONG_KIND)
+def test_an_alias_of_another_task_is_a_400_naming_the_task(
+    gateway, emulator, openai_schemas, path, alias, task
+):
+    """An alias GET /v1/models lists exists: on the wrong endpoint it is the task that is
+    wrong (400 model_not_supported), as for a `@cf/` name of another task, never a 404."""
+    assert alias in {row["id"] for row in gateway_models(gateway)}
+    response = httpx.post(
+        f"{gateway.url}{path}",
+        headers={"authorization": f"Bearer {KEYS[0]}"},
+        json=ENDPOINTS[path](alias),
+        timeout=30,
+    )
+    error = assert_error(response, 400, openai_schemas, param="model", code="model_not_supported")
+    assert f"`{alias}`" in error["message"]
+    assert f"not {task}" in error["message"]
+    assert upstream_runs(emulator) == []
+
+
+def gateway_models(gateway: GatewayServer) -> list[dict[str, Any]]:
+    headers = {"authorization": f"Bearer {KEYS[0]}"}
+    return httpx.get(f"{gateway.url}/v1/models", headers=headers, timeout=30).json()["data"]

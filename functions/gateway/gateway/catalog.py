@@ -106,6 +106,9 @@ class Catalog:
         self.aliases = {name: self.primary for name in PRIMARY_ALIASES} | {
             name: self.backup for name in BACKUP_ALIASES
         }
+        # Every alias, of either task, so one of the wrong task is a 400 naming the task rather
+        # than a 404 for a name GET /v1/models lists.
+        self.all_aliases = self.aliases | EMBEDDING_ALIASES
         self.known = {
             self.primary: TEXT_GENERATION,
             self.backup: TEXT_GENERATION,
@@ -121,10 +124,10 @@ class Catalog:
             param="model",
         )
 
-    async def _exists(self, model: str, task: str, catalogue: UpstreamCatalogue) -> bool:
-        """True when the model is known to exist for `task`; False when the catalogue cannot
-        tell (unavailable). A 404 when the catalogue has no such model, a 400 when it has it
-        for another task."""
+    async def _exists(self, name: str, model: str, task: str, catalogue: UpstreamCatalogue) -> bool:
+        """True when `model` (the one `name` stands for) is known to exist for `task`; False
+        when the catalogue cannot tell (unavailable). A 404 when the catalogue has no such
+        model, a 400 when it has it for another task."""
         found = self.known.get(model)
         if found is None:
             entry = (await catalogue.current()).get(model)
@@ -132,9 +135,10 @@ class Catalog:
                 raise self._not_found(model, "a name from GET /v1/models")
             found = entry.task if entry else None
         if found is not None and found != task:
+            named = f"`{name}`" if name == model else f"`{name}` (`{model}`)"
             raise GatewayError(
                 400,
-                f"The model `{model}` does {found}, not {task}.",
+                f"The model {named} does {found}, not {task}.",
                 code="model_not_supported",
                 param="model",
             )
@@ -147,27 +151,27 @@ class Catalog:
         unavailable) is tried alone, so a typo answers Workers AI's own 404, never the backup's
         text. `@cf/`/`@hf/` names the catalogue lacks, and other unknown names, are a 404.
         """
-        model = self.aliases.get(name, name)
+        model = self.all_aliases.get(name, name)
         if not model.startswith(MODEL_PREFIXES):
             raise self._not_found(
                 name,
                 f"one of the aliases ({', '.join(self.aliases)}) or a Workers AI model name "
                 f"such as `{self.primary}`",
             )
-        if not await self._exists(model, TEXT_GENERATION, catalogue):
+        if not await self._exists(name, model, TEXT_GENERATION, catalogue):
             return [model]
         return [model] if model == self.backup else [model, self.backup]
 
     async def embedding_model(self, name: str, catalogue: UpstreamCatalogue) -> str:
         """The Workers AI embedding model behind a name (OpenAI's embedding names are aliases)."""
-        model = EMBEDDING_ALIASES.get(name, name)
+        model = self.all_aliases.get(name, name)
         if not model.startswith(MODEL_PREFIXES):
             raise self._not_found(
                 name,
                 f"one of {', '.join(EMBEDDING_ALIASES)} or a Workers AI embedding model such "
                 f"as `{DEFAULT_EMBEDDING_MODEL}`",
             )
-        await self._exists(model, TEXT_EMBEDDINGS, catalogue)
+        await self._exists(name, model, TEXT_EMBEDDINGS, catalogue)
         return model
 
     def listed(self) -> list[tuple[str, str]]:
