@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import struct
 
+import httpx
 import openai
 import pytest
-from helpers import last_run
+from helpers import CF_TOKEN, last_run
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 
@@ -90,3 +91,18 @@ def test_embeddings_alias_and_base64(client, emulator):
     packed = base64.b64decode(result.data[0].embedding)
     unpacked = struct.unpack(f"<{len(packed) // 4}f", packed)
     assert unpacked == pytest.approx(floats.data[0].embedding, rel=1e-6)
+
+
+def test_embeddings_usage_is_zero_where_workers_ai_reports_none(client, emulator):
+    """Cloudflare's output schema for the bge models on /run is {shape, data, pooling}: no
+    usage, which the emulator mirrors. OpenAI's schema requires `usage` on embeddings, so it is
+    there with zeros ("not reported", see README), never an estimate."""
+    upstream = httpx.post(
+        f"{emulator.base_url}/run/@cf/baai/bge-base-en-v1.5",
+        headers={"authorization": f"Bearer {CF_TOKEN}"},
+        json={"text": ["one two three"]},
+        timeout=10,
+    ).json()["result"]
+    assert set(upstream) == {"shape", "data", "pooling"}
+    result = client.embeddings.create(model="text-embedding-3-small", input="one two three")
+    assert (result.usage.prompt_tokens, result.usage.total_tokens) == (0, 0)
