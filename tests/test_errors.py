@@ -313,3 +313,47 @@ def test_an_unexpected_exception_is_a_500_envelope_logged_without_traceback(
     assert logged["correlation_id"] == request_id
     assert "Traceback" not in output.text
     assert "secret detail" not in output.text
+
+
+BODIES = {
+    "/v1/chat/completions": {"model": "gpt-4", "messages": HELLO},
+    "/v1/completions": {"model": "gpt-4", "prompt": "hi"},
+    "/v1/embeddings": {"model": "text-embedding-3-small", "input": "hi"},
+    "/v1/responses": {"model": "gpt-4", "input": "hi"},
+}
+
+
+@pytest.mark.parametrize("path", BODIES)
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "text/plain;charset=UTF-8", None]
+)
+def test_a_json_body_sent_without_the_json_content_type_is_told_so(
+    gateway, openai_schemas, path, content_type
+):
+    """curl's `-d` sends a form type, a browser's simple request text/plain: the body is a
+    JSON object, so the 400 names the Content-Type, not the body (OpenAI does not parse it
+    either)."""
+    headers = AUTH | ({"content-type": content_type} if content_type else {})
+    response = httpx.post(
+        f"{gateway.url}{path}", headers=headers, content=json.dumps(BODIES[path]), timeout=30
+    )
+    error = assert_error(response, 400, openai_schemas, code="invalid_request_body")
+    assert "Content-Type: application/json" in error["message"]
+    assert (f"`{content_type}`" if content_type else "missing") in error["message"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/x+json"])
+def test_json_media_types_with_parameters_or_suffixes_are_json(gateway, content_type):
+    response = httpx.post(
+        f"{gateway.url}/v1/embeddings",
+        headers=AUTH | {"content-type": content_type},
+        content=json.dumps(BODIES["/v1/embeddings"]),
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_json_that_is_no_object_is_still_told_so(gateway, openai_schemas):
+    response = httpx.post(f"{gateway.url}/v1/chat/completions", headers=AUTH, json=[1], timeout=30)
+    error = assert_error(response, 400, openai_schemas, code="invalid_request_body")
+    assert error["message"] == "The request body must be a JSON object."

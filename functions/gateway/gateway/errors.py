@@ -133,14 +133,34 @@ def unparsable_body() -> GatewayError:
     )
 
 
-def validation_error(exc: RequestValidationError) -> GatewayError:
-    """Turn pydantic's list of problems into OpenAI's single message with a `param`."""
+def is_json_media_type(content_type: str | None) -> bool:
+    """`application/json` or `application/*+json`, parameters aside: the types FastAPI parses
+    a body as JSON for (any other, or none, leaves the body as bytes, which no schema takes)."""
+    media_type = (content_type or "").partition(";")[0].strip().lower()
+    kind, _, subtype = media_type.partition("/")
+    return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def validation_error(exc: RequestValidationError, content_type: str | None) -> GatewayError:
+    """Turn pydantic's list of problems into OpenAI's single message with a `param`.
+
+    `content_type` is the request's header: a body that is no JSON object because it was not
+    sent as JSON (curl's `-d` sends a form type) is told so, rather than that it is no object.
+    """
     error = _most_telling(list(exc.errors()))
     kind = error.get("type")
     if kind == "json_invalid":
         return unparsable_body()
     param = _param_of(tuple(error.get("loc", ())))
     if param is None and kind in {"missing", "model_attributes_type", "dict_type"}:
+        if kind != "missing" and not is_json_media_type(content_type):
+            sent = f"`{content_type}`" if content_type else "missing"
+            return GatewayError(
+                400,
+                "The request body must be JSON sent with `Content-Type: application/json`; "
+                f"this request's Content-Type is {sent}.",
+                code="invalid_request_body",
+            )
         return GatewayError(
             400, "The request body must be a JSON object.", code="invalid_request_body"
         )
@@ -167,7 +187,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(validation_error(exc))
+        return error_response(validation_error(exc, request.headers.get("content-type")))
 
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
