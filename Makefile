@@ -106,8 +106,10 @@ sam-build: $(SAM_STAMP)
 	$(SAM) build --region $(SAM_REGION)
 
 # Checks a running gateway, local or deployed: make smoke BASE_URL=https://... API_KEY=...
+# [DOCS_URL=https://... where the docs page is, when not at BASE_URL]
 smoke: $(STAMP)
-	$(BIN)/python scripts/smoke.py --base-url "$(BASE_URL)" --api-key "$(API_KEY)"
+	$(BIN)/python scripts/smoke.py --base-url "$(BASE_URL)" --api-key "$(API_KEY)" \
+		$(if $(DOCS_URL),--docs-url "$(DOCS_URL)")
 
 # Build and deploy to AWS (first time: guided), then print the URLs and the key command.
 deploy: $(SAM_STAMP)

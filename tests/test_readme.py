@@ -1,0 +1,52 @@
+"""README facts that code can check, so they cannot drift: every setting is in the
+configuration table, and the number of API paths it states is the served document's."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from helpers import ROOT
+
+from gateway.config import Settings
+
+README = (ROOT / "README.md").read_text()
+SET_BY_AWS = {"stack_name", "aws_region"}
+"""Set by template.yaml and by Lambda itself, not by the user."""
+NUMBERS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+]
+
+
+def configuration_table() -> str:
+    section = README.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    return "\n".join(line for line in section.splitlines() if line.startswith("| `"))
+
+
+def test_every_setting_is_in_the_configuration_table():
+    table = configuration_table()
+    missing = [
+        name.upper()
+        for name in Settings.model_fields
+        if name not in SET_BY_AWS and f"`{name.upper()}`" not in table
+    ]
+    assert missing == []
+
+
+def test_the_stated_number_of_api_paths_is_the_documents():
+    paths = json.loads((ROOT / "static" / "openapi.json").read_text())["paths"]
+    stated = re.search(r"the API has (\w+) paths", README)
+    assert stated, "README no longer states how many paths the API has"
+    assert NUMBERS.index(stated.group(1)) == len(paths)
