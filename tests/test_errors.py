@@ -357,3 +357,24 @@ def test_json_that_is_no_object_is_still_told_so(gateway, openai_schemas):
     response = httpx.post(f"{gateway.url}/v1/chat/completions", headers=AUTH, json=[1], timeout=30)
     error = assert_error(response, 400, openai_schemas, code="invalid_request_body")
     assert error["message"] == "The request body must be a JSON object."
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/chat/completions"), ("GET", "/models"), ("POST", "/embeddings")],
+)
+def test_a_path_missing_v1_is_a_404_that_says_so(gateway, openai_schemas, method, path):
+    """A base_url without `/v1` is the usual 404: the message points at the right URL."""
+    response = httpx.request(method, f"{gateway.url}{path}", headers=AUTH, json={}, timeout=30)
+    error = assert_error(response, 404, openai_schemas)
+    assert error["message"].startswith(f"Invalid URL ({method} {path})")
+    assert f"did you mean /v1{path}?" in error["message"]
+    assert f"base_url to {gateway.url}/v1." in error["message"]
+
+
+@pytest.mark.parametrize("path", ["/v1/nothing", "/nothing", "/v1/v1/models"])
+def test_a_path_that_exists_nowhere_gets_no_hint(gateway, openai_schemas, path):
+    error = assert_error(
+        httpx.get(f"{gateway.url}{path}", headers=AUTH, timeout=30), 404, openai_schemas
+    )
+    assert error["message"] == f"Invalid URL (GET {path})"

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -178,6 +179,18 @@ def validation_error(exc: RequestValidationError, content_type: str | None) -> G
     )
 
 
+def not_found_message(request: Request) -> str:
+    """OpenAI's 404 text, with a hint when the path exists under `/v1`: a `base_url` without
+    `/v1` is the usual reason (`POST /chat/completions`)."""
+    message = f"Invalid URL ({request.method} {request.url.path})"
+    candidate = "/v1" + request.url.path
+    scope = {**request.scope, "path": candidate}
+    if any(route.matches(scope)[0] is not Match.NONE for route in request.app.router.routes):
+        base = str(request.base_url).rstrip("/")
+        message += f": did you mean {candidate}? Set the client's base_url to {base}/v1."
+    return message
+
+
 def install_handlers(app: FastAPI) -> None:
     """Every error the app raises leaves in OpenAI's envelope; nothing else ever does."""
 
@@ -192,7 +205,7 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def on_http_error(request: Request, exc: HTTPException) -> JSONResponse:
         if exc.status_code == 404:
-            message = f"Invalid URL ({request.method} {request.url.path})"
+            message = not_found_message(request)
         elif exc.status_code == 405:
             message = f"Method {request.method} is not allowed for {request.url.path}."
         elif exc.status_code == 400 and exc.__cause__ is not None:
