@@ -43,9 +43,12 @@ def listen(host: str, port: int) -> socket.socket:
 
 def start_emulator(sock: socket.socket) -> subprocess.Popen:
     """Run `python -m emulator` on `sock`; return once it answers. Raises SystemExit if the
-    child exits or stays silent for 10 s."""
+    child exits or stays silent for 10 s. Its own session keeps a terminal's Ctrl-C to this
+    process, which stops it in turn."""
     fd = sock.fileno()
-    process = subprocess.Popen([sys.executable, "-m", "emulator", "--fd", str(fd)], pass_fds=[fd])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--fd", str(fd)], pass_fds=[fd], start_new_session=True
+    )
     host, port = sock.getsockname()[:2]
     for _ in range(100):
         if process.poll() is not None:
@@ -59,18 +62,22 @@ def start_emulator(sock: socket.socket) -> subprocess.Popen:
     raise SystemExit("the Workers AI emulator did not start")
 
 
-def stop_when_gone(emulator: subprocess.Popen, stopping: threading.Event) -> None:
+def stop_when_gone(emulator: subprocess.Popen, stopping: threading.Event) -> threading.Event:
     """Watch the emulator: if it exits before `stopping` is set, say so and stop the gateway
-    (a gateway whose upstream is gone would answer /health and then 502 every chat)."""
+    (a gateway whose upstream is gone would answer /health and then 502 every chat). Returns
+    the event set when that happened."""
+    gone = threading.Event()
 
     def watch() -> None:
         code = emulator.wait()
         if stopping.is_set():
             return
+        gone.set()
         print(f"\nThe Workers AI emulator exited (code {code}): stopping.", file=sys.stderr)
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, daemon=True).start()
+    return gone
 
 
 def kept_key(path: Path) -> str:
@@ -119,13 +126,13 @@ def main() -> None:
         os.environ["WORKER_API_KEY"] = kept_key(path)
         key_line = f"API key:  {os.environ['WORKER_API_KEY']}   (kept in {path})"
     emulator = None
-    stopping = threading.Event()
+    stopping, emulator_gone = threading.Event(), threading.Event()
     credentials = os.environ.get("CLOUDFLARE_ACCOUNT_ID") and os.environ.get("CLOUDFLARE_API_TOKEN")
     if not credentials and not os.environ.get("CLOUDFLARE_SECRET_ARN"):
         with listen("127.0.0.1", int(os.environ.get("EMULATOR_PORT", "0"))) as sock:
             emulator = start_emulator(sock)
             emulator_port = sock.getsockname()[1]
-        stop_when_gone(emulator, stopping)
+        emulator_gone = stop_when_gone(emulator, stopping)
         os.environ.setdefault("CLOUDFLARE_API_TOKEN", "emulator")
         os.environ["WORKERS_AI_BASE_URL"] = EMULATOR_BASE.format(
             host="127.0.0.1", port=emulator_port
@@ -158,6 +165,8 @@ def main() -> None:
         if emulator:
             emulator.terminate()
             emulator.wait(timeout=5)
+        if emulator_gone.is_set():  # uvicorn re-raises its SIGTERM: this exit code wins
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":

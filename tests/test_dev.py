@@ -157,6 +157,6 @@ def test_the_gateway_stops_when_its_emulator_dies(tmp_path):
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
         assert len(children) == 1, children
         os.kill(int(children[0]), signal.SIGKILL)
-        assert process.wait(timeout=15) is not None
+        assert process.wait(timeout=15) == 1
         output = process.stdout.read()
     assert "The Workers AI emulator exited" in output
