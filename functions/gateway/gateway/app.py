@@ -47,8 +47,9 @@ async def v1_checks(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> None:
     """What every /v1 request passes before its route: the API key (401), then the values of
-    its JSON body (400). One dependency for both: FastAPI's cost is per dependency it solves."""
-    await require_api_key(request, credentials)
+    its JSON body (400). One dependency for both: FastAPI's cost is per dependency it solves.
+    The key is kept in the request's state for `routes.responses.request_owner`."""
+    request.scope["state"]["api_key"] = await require_api_key(request, credentials)
     await check_json_body(request)
 
 

@@ -25,9 +25,9 @@ bearer = HTTPBearer(auto_error=False, description="The gateway API key.")
 
 async def require_api_key(
     request: Request, credentials: HTTPAuthorizationCredentials | None
-) -> None:
-    """Raise a 401 GatewayError unless the request presents one of the keys; `credentials` is
-    what `bearer` read from its Authorization header."""
+) -> str:
+    """The key the request presents; a 401 GatewayError unless it is one of the keys.
+    `credentials` is what `bearer` read from its Authorization header."""
     presented = credentials.credentials.strip() if credentials else ""
     if not presented:
         raise GatewayError(
@@ -39,3 +39,4 @@ async def require_api_key(
     keys = await services(request).credentials.client_keys()
     if not key_matches(presented, keys):
         raise GatewayError(401, "Incorrect API key provided.", code="invalid_api_key")
+    return presented

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
 
-from gateway.auth import bearer
 from gateway.catalog import Capabilities
 from gateway.errors import GatewayError
 from gateway.generation import Dialect
@@ -48,11 +46,10 @@ MAX_TURNS = 1000
 STORED_ERRORS = errors(401, 404, 503)
 
 
-async def request_owner(
-    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-) -> str:
-    """The owner of what this request stores: its API key, hashed (auth has checked it)."""
-    return key_owner(credentials.credentials.strip() if credentials else "")
+def request_owner(request: Request) -> str:
+    """The owner of what this request stores: its API key (checked and kept by `v1_checks`),
+    hashed."""
+    return key_owner(request.scope["state"]["api_key"])
 
 
 def _not_found(response_id: str, param: str | None = None) -> GatewayError:
@@ -144,9 +141,8 @@ class Responses(Dialect):
 async def create_response(
     req: CreateResponseRequest,
     request: Request,
-    owner: str = Depends(request_owner),
 ) -> Response:
-    svc, ctx = services(request), request_context(request)
+    svc, ctx, owner = services(request), request_context(request), request_owner(request)
     chain = await svc.catalog.chain(req.model, svc.catalogue)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream), dialect="responses")
     items = input_resources(req)
@@ -172,9 +168,8 @@ async def create_response(
 async def get_response(
     response_id: str,
     request: Request,
-    owner: str = Depends(request_owner),
 ) -> JSONResponse:
-    record = await _record(services(request), owner, response_id)
+    record = await _record(services(request), request_owner(request), response_id)
     return JSONResponse(record["response"])
 
 
@@ -187,9 +182,8 @@ async def get_response(
 async def delete_response(
     response_id: str,
     request: Request,
-    owner: str = Depends(request_owner),
 ) -> dict[str, Any]:
-    if not await services(request).store.delete(owner, response_id):
+    if not await services(request).store.delete(request_owner(request), response_id):
         raise _not_found(response_id)
     return {"id": response_id, "object": "response", "deleted": True}
 
@@ -206,9 +200,8 @@ async def list_input_items(
     limit: int = Query(default=20, ge=1, le=100),
     order: Literal["asc", "desc"] = Query(default="desc"),
     after: str | None = Query(default=None, description="List the items after this item id."),
-    owner: str = Depends(request_owner),
 ) -> dict[str, Any]:
-    items = (await _record(services(request), owner, response_id))["input_items"]
+    items = (await _record(services(request), request_owner(request), response_id))["input_items"]
     if order == "desc":
         items = items[::-1]
     if after is not None:
