@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import httpx
-import uvicorn
 
-from gateway.config import Settings, split_list
+from gateway.core.config import Settings, split_list
+from gateway.server import serve
 
 EMULATOR_BASE = "http://{host}:{port}/client/v4/accounts/emulator/ai"
 
@@ -152,14 +152,7 @@ def main() -> None:
         ]
     )
     try:
-        uvicorn.run(
-            "gateway.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            loop="uvloop",
-            http="httptools",
-        )
+        serve(host, port, log_level="info")
     finally:
         stopping.set()
         if emulator:

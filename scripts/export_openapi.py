@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from gateway.app import create_app
-from gateway.config import Settings
+from gateway.core.config import Settings
 
 DEFS_PREFIX = "#/$defs/"
 COMPONENTS_PREFIX = "#/components/schemas/"

@@ -20,8 +20,8 @@ from referencing.jsonschema import DRAFT202012
 
 from emulator.testing import EmulatorServer, ServerThread
 from gateway.app import create_app
-from gateway.config import Settings
-from gateway.observability import logger
+from gateway.core.config import Settings
+from gateway.core.observability import logger
 from scripts import openai_schemas
 
 T = TypeVar("T")

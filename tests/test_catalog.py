@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from gateway.catalog import TEXT_EMBEDDINGS, TEXT_GENERATION, Catalog, UpstreamCatalogue
-from gateway.config import Settings
-from gateway.errors import GatewayError
-from gateway.upstream_errors import UpstreamError
+from gateway.core.catalog import TEXT_EMBEDDINGS, TEXT_GENERATION, Catalog, UpstreamCatalogue
+from gateway.core.config import Settings
+from gateway.core.errors import GatewayError
+from gateway.core.upstream_errors import UpstreamError
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from helpers import ROOT
 
-from gateway.routes.static import KEY_COMMAND
+from gateway.apis.site.routes import KEY_COMMAND
 
 SITE = ["/", "/assets/app.js", "/assets/style.css", "/openapi.json", "/config.json"]
 

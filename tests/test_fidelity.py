@@ -17,8 +17,8 @@ import pytest
 from helpers import KEYS, GatewayServer, assert_error, last_run, upstream_runs
 from test_parameters import CHAT, LEGACY, REFUSED_EXAMPLES, rows
 
-from gateway.catalog import BACKUP_ALIASES, EMBEDDING_ALIASES, PRIMARY_ALIASES
-from gateway.parameters import Handling
+from gateway.core.catalog import BACKUP_ALIASES, EMBEDDING_ALIASES, PRIMARY_ALIASES
+from gateway.core.parameters import Handling
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"

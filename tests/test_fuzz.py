@@ -28,8 +28,8 @@ from schemathesis import GenerationMode
 from schemathesis.schemas import BaseSchema
 
 from emulator.testing import EmulatorServer
-from gateway.images import IPAddress
-from gateway.json_body import MAX_DEPTH
+from gateway.core.images import IPAddress
+from gateway.core.json_body import MAX_DEPTH
 
 STATIC_SPEC = Path(__file__).resolve().parents[1] / "static" / "openapi.json"
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
@@ -53,7 +53,7 @@ def no_address(address: IPAddress) -> bool:
 @pytest.fixture(scope="module")
 def fuzz_gateway(emulator_server: EmulatorServer) -> Iterator[GatewayServer]:
     with GatewayServer(gateway_settings(emulator_server, allow_private_image_urls=False)) as server:
-        images = server.app.state.services.images
+        images = server.app.services.images
         images.resolve, images.allow = no_dns, no_address
         yield server
 

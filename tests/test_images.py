@@ -33,7 +33,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from emulator.testing import ServerThread
-from gateway.images import IMAGE_POOL, IPAddress, is_public
+from gateway.core.images import IMAGE_POOL, IPAddress, is_public
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 STAND_IN_PUBLIC = "127.0.0.2"
@@ -156,7 +156,7 @@ def image_gateway(
     """A gateway whose image fetcher asks `resolver` and applies `allow`."""
     overrides = {"allow_private_image_urls": False, "max_image_bytes": 20_000} | overrides
     with start_gateway(**overrides) as server:
-        images = server.app.state.services.images
+        images = server.app.services.images
         images.resolve, images.allow = resolver, allow
         yield server
 
@@ -366,7 +366,7 @@ def test_https_keeps_the_host_name_for_sni_and_certificate_checks(
     port, ca, server_names = tls_host
     resolver = Resolver({"secure.test": [[STAND_IN_PUBLIC]], "other.test": [[STAND_IN_PUBLIC]]})
     with image_gateway(start_gateway, resolver) as server:
-        images = server.app.state.services.images
+        images = server.app.services.images
         trusting_ca = ssl.create_default_context()
         ca.configure_trust(trusting_ca)
         images.http = httpx.AsyncClient(verify=trusting_ca, trust_env=False, limits=IMAGE_POOL)
@@ -482,7 +482,7 @@ def test_one_failed_fetch_cancels_its_siblings(start_gateway, emulator, public_h
 
 
 def test_image_fetches_have_their_own_pool_and_ignore_proxy_settings(gateway):
-    services = gateway.app.state.services
+    services = gateway.app.services
     assert services.images.client() is not services.http
     assert services.images.client().trust_env is False
 

@@ -13,10 +13,10 @@ import re
 import pytest
 from helpers import OPENAI_SPEC, ROOT
 
-from gateway import parameters, tokens
-from gateway.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
-from gateway.errors import GatewayError
-from gateway.parameters import Handling
+from gateway.core import parameters, tokens
+from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
+from gateway.core.errors import GatewayError
+from gateway.core.parameters import Handling
 from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
 from gateway.translate import (
     REASONING_EFFORTS,

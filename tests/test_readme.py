@@ -8,7 +8,7 @@ import re
 
 from helpers import ROOT
 
-from gateway.config import Settings
+from gateway.core.config import Settings
 
 README = (ROOT / "README.md").read_text()
 SET_BY_AWS = {"stack_name", "aws_region"}

@@ -13,7 +13,7 @@ import pytest
 from helpers import KEYS, assert_error, last_run, sdk
 from pydantic import BaseModel
 
-from gateway.responses.schemas import CreateResponseRequest
+from gateway.apis.responses.schemas import CreateResponseRequest
 from gateway.responses.translate import chat_messages, message_params
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"

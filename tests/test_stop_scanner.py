@@ -8,7 +8,7 @@ from itertools import combinations
 
 import pytest
 
-from gateway.translate import StopScanner
+from gateway.core.pieces import StopScanner
 
 TEXT = "Hello, world. The end is near; the END."
 

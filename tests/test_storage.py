@@ -17,8 +17,8 @@ import pytest
 from helpers import KEYS, fake_aws_credentials, sdk
 from moto import mock_aws
 
-from gateway.errors import GatewayError
-from gateway.storage import DAY, DynamoDBStore, ResponseStore, SQLiteStore, key_owner
+from gateway.core.errors import GatewayError
+from gateway.core.storage import DAY, DynamoDBStore, ResponseStore, SQLiteStore, key_owner
 
 TABLE = "gateway-responses"
 OWNER, OTHER = key_owner("sk-one"), key_owner("sk-two")

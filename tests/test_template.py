@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gateway.routes.static import CONTENT_SECURITY_POLICY, HSTS, KEY_COMMAND, SECURITY_HEADERS
+from gateway.apis.site.routes import CONTENT_SECURITY_POLICY, HSTS, KEY_COMMAND, SECURITY_HEADERS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"

@@ -12,7 +12,7 @@ import pytest
 from helpers import KEYS
 
 from emulator.testing import ServerThread
-from gateway.transport import new_client
+from gateway.core.transport import new_client
 
 CHAT = {"model": "gpt-4", "messages": [{"role": "user", "content": "hello transport"}]}
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.upstream import (
+from gateway.core.upstream import (
     REDACTED,
     error_from_body,
     is_embeddings_result,
@@ -19,7 +19,7 @@ from gateway.upstream import (
     retry_after_seconds,
     scrub,
 )
-from gateway.upstream_errors import CODES, UpstreamError, from_upstream, rule_for
+from gateway.core.upstream_errors import CODES, UpstreamError, from_upstream, rule_for
 
 GATEWAY = Path(__file__).resolve().parents[1] / "functions" / "gateway" / "gateway"
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from helpers import last_run
 
-from gateway.translate import read_piece
+from gateway.core.pieces import read_piece
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"

@@ -4,10 +4,8 @@
 # The runtime's own bootstrap is bypassed, so the dependencies layer (/opt/python) and the
 # runtime's boto3 are put on the path here (the gateway never loads boto3 for itself: secrets come
 # through the Parameters and Secrets extension; it stays importable for code that needs an AWS
-# API on demand). uvloop and httptools: the fastest event loop and HTTP parser uvicorn offers.
+# API on demand). `python -m gateway` serves under uvicorn (gateway/server.py).
 set -eu
 cd "$(dirname "$0")"
 export PYTHONPATH="/opt/python:${LAMBDA_RUNTIME_DIR:-/var/runtime}${PYTHONPATH:+:$PYTHONPATH}"
-exec python3 -m uvicorn --factory gateway.app:create_app \
-  --host 127.0.0.1 --port "${AWS_LWA_PORT:-8080}" --loop uvloop --http httptools \
-  --no-access-log --no-server-header --log-level warning
+exec python3 -m gateway --host 127.0.0.1 --port "${AWS_LWA_PORT:-8080}"

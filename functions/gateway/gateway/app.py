@@ -1,123 +1,122 @@
-"""`create_app()`: wiring only — routers, middleware, and the lifespan with the one HTTP client."""
+"""`create_app()`: the wiring of the gateway — its APIs, its middleware, and its lifespan.
+
+Adding an API means adding its package under `gateway/apis/` (with `ROUTES`, and `PARAMETERS`
+where it has a request schema) and one line in `APIS`.
+"""
 
 from __future__ import annotations
 
-import gc
+from contextlib import AsyncExitStack
+from types import ModuleType
 
-# Loading the app's modules makes some 75,000 objects that live as long as the process; the
-# collector would walk them all twice while they load (about 25 ms each: a sixth of the import,
-# paid on every cold start). It is off until they are loaded; then they are frozen, so that the
-# full collections of a serving process skip them too (https://docs.python.org/3/library/gc.html#gc.freeze).
-_collecting = gc.isenabled()
-gc.disable()
+from gateway.apis import chat, completions, embeddings, health, models, responses, site
+from gateway.core.auth import require_api_key
+from gateway.core.config import Settings
+from gateway.core.cors import CORS
+from gateway.core.disconnect import CancelOnDisconnect
+from gateway.core.errors import GatewayError, not_allowed, not_found
+from gateway.core.http import ASGIApp, Receive, Request, Route, Router, Scope, Send, error_response
+from gateway.core.limits import BodySizeLimit
+from gateway.core.observability import RequestContextMiddleware, logger
+from gateway.core.services import Services, open_services
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+APIS: tuple[ModuleType, ...] = (chat, completions, responses, models, embeddings, health, site)
+"""Every API the gateway serves, each a package with its `ROUTES`."""
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.security import HTTPAuthorizationCredentials
-
-from gateway import __version__
-from gateway.auth import bearer, require_api_key
-from gateway.catalog import Catalog, UpstreamCatalogue
-from gateway.config import Settings
-from gateway.cors import CORS
-from gateway.credentials import Credentials
-from gateway.disconnect import CancelOnDisconnect
-from gateway.errors import install_handlers
-from gateway.fallback import Cooldown
-from gateway.images import ImageFetcher
-from gateway.json_body import check_json_body
-from gateway.limits import BodySizeLimit
-from gateway.observability import RequestContextMiddleware, logger
-from gateway.routes import chat, completions, embeddings, health, models, responses, static
-from gateway.services import Services
-from gateway.storage import open_store
-from gateway.transport import new_client
-from gateway.upstream import WorkersAI
-
-CATALOGUE_TIMEOUT = 3.0  # seconds: /v1/models never waits long for Cloudflare's catalogue
-
+TITLE = "Workers AI OpenAI-compatible gateway"
 DESCRIPTION = """An OpenAI-compatible API answered by Cloudflare Workers AI models, with a primary
 and a backup model and automatic fallback. Point any OpenAI client at `<this URL>/v1` and
 send your key as `Authorization: Bearer <key>`."""
 
-
-async def v1_checks(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
-) -> None:
-    """What every /v1 request passes before its route: the API key (401), then the values of
-    its JSON body (400). One dependency for both: FastAPI's cost is per dependency it solves.
-    The key is kept in the request's state for `routes.responses.request_owner`."""
-    request.scope["state"]["api_key"] = await require_api_key(request, credentials)
-    await check_json_body(request)
+EXPOSED_HEADERS = ("x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def routes() -> list[Route]:
+    """The routes of every API, in `APIS` order."""
+    return [route for api in APIS for route in api.ROUTES]
+
+
+class Gateway:
+    """The ASGI app: the lifespan opens the services; each request goes through the middleware
+    (outermost first: request context and logging, disconnects, CORS, the body limit) to
+    `dispatch`, which finds its route, checks its key, and runs its endpoint."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.router = Router(routes())
+        self._services: Services | None = None
+        self._stack = AsyncExitStack()
+        app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)
+        app = CORS(
+            app,
+            allow_origins=settings.cors_origins,
+            allow_methods=("GET", "POST", "DELETE", "OPTIONS"),
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
+        app = CancelOnDisconnect(app)
+        self.asgi: ASGIApp = RequestContextMiddleware(app)
+
+    @property
+    def services(self) -> Services:
+        """The process's long-lived objects, once the lifespan has opened them."""
+        if self._services is None:
+            raise RuntimeError("the app has not started: run it with its lifespan")
+        return self._services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(receive, send)
+        else:
+            await self.asgi(scope, receive, send)
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        """ASGI's lifespan protocol: open the services at startup, close them at shutdown."""
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self._services = await self._stack.enter_async_context(
+                        open_services(self.settings)
+                    )
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self._stack.aclose()
+                self._services = None
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one request and answer it; a GatewayError anywhere before the answer starts
+        is the answer, in OpenAI's envelope."""
+        method, path = scope["method"], scope["path"]
+        request = Request(scope, receive, self.services, {})
+        try:
+            found = self.router.methods(path)
+            if found is None:
+                raise not_found(method, path, self._v1_base(request))
+            table, request.params = found
+            route = table.get(method)
+            if route is None:
+                raise not_allowed(method, path, table)
+            if route.auth:
+                await require_api_key(request)
+            response = await route.endpoint(request)
+        except GatewayError as error:
+            response = error_response(error)
+        await response(scope, receive, send)
+
+    def _v1_base(self, request: Request) -> str | None:
+        """The client's base URL when the path it asked for exists under `/v1`."""
+        if self.router.methods("/v1" + request.path) is None:
+            return None
+        return request.base_url()
+
+
+def create_app(settings: Settings | None = None) -> Gateway:
     settings = settings or Settings()
     logger.setLevel(settings.log_level.upper())
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with new_client() as http, ImageFetcher.from_settings(settings) as images:
-            credentials = Credentials(settings, http)
-            upstream = WorkersAI(http, settings, credentials)
-            app.state.services = Services(
-                settings=settings,
-                catalog=Catalog(settings),
-                credentials=credentials,
-                http=http,
-                upstream=upstream,
-                cooldown=Cooldown(settings.cooldown_failures, settings.cooldown_seconds),
-                catalogue=UpstreamCatalogue(
-                    lambda task: upstream.search_models(task, CATALOGUE_TIMEOUT),
-                    ttl=settings.catalogue_ttl,
-                ),
-                images=images,
-                store=open_store(settings),
-            )
-            if not (settings.worker_api_key or settings.api_keys_secret_arn):
-                logger.warning("no API keys configured: every /v1 request will get a 401")
-            yield
-            app.state.services.store.close()
-
-    app = FastAPI(
-        title="Workers AI OpenAI-compatible gateway",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-    )
-    # Each /v1 router is included directly (not through a /v1 router of its own): one level of
-    # route matching less on every request.
-    for router in (
-        chat.router,
-        completions.router,
-        responses.router,
-        models.router,
-        embeddings.router,
-    ):
-        app.include_router(router, prefix="/v1", dependencies=[Depends(v1_checks)])
-    app.include_router(health.router)
-    app.include_router(static.router)
-    install_handlers(app)
-
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(
-        CORS,
-        allow_origins=list(settings.cors_origins),
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=["x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after"],
-        max_age=600,
-    )
-    app.add_middleware(CancelOnDisconnect)
-    app.add_middleware(RequestContextMiddleware)
-    return app
-
-
-gc.freeze()
-if _collecting:
-    gc.enable()
+    return Gateway(settings)

@@ -1,0 +1,55 @@
+"""The per-request context: what one request learns on its way, from its arrival to its log line.
+
+It is made by the outermost middleware (observability.RequestContextMiddleware), kept in the
+ASGI scope, and read through `context_of`; `current_request` also holds it for the tasks the
+request starts (the outbound transport adds its waiting time there).
+"""
+
+from __future__ import annotations
+
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+Metrics = dict[str, tuple[str, list[float]]]
+"""Metric name -> (CloudWatch unit, values)."""
+
+_KEY = "gateway.context"
+"""The key of the context in the scope's `state` (ASGI's per-request state dict)."""
+
+
+@dataclass
+class RequestContext:
+    """What one request learns on its way; the middleware logs and flushes it at the end."""
+
+    request_id: str
+    deadline: float | None = None
+    started: float = field(default_factory=time.time)
+    """When the request arrived (Unix time): its deadline counts from here."""
+    fields: dict[str, Any] = field(default_factory=dict)
+    upstream_seconds: float = 0.0
+    """Time spent waiting on outbound HTTP calls so far."""
+    metrics: Metrics = field(default_factory=dict)
+    api_key: str | None = None
+    """The API key the request presented, once `auth.require_api_key` accepted it."""
+    client_closed: bool = False
+    """The client left before the answer ended: the request is logged with status 499."""
+
+    def count(self, name: str, value: float = 1, unit: str = "Count") -> None:
+        """Record a metric value (CloudWatch unit names: Count, Milliseconds...)."""
+        self.metrics.setdefault(name, (unit, []))[1].append(float(value))
+
+
+current_request: ContextVar[RequestContext | None] = ContextVar("current_request", default=None)
+"""The request being served in this task (and the tasks it starts), for `gateway.transport`."""
+
+
+def attach_context(scope: dict[str, Any], ctx: RequestContext) -> None:
+    scope.setdefault("state", {})[_KEY] = ctx
+
+
+def context_of(scope: dict[str, Any]) -> RequestContext:
+    """The context `attach_context` put into this request's scope."""
+    ctx: RequestContext = scope["state"][_KEY]
+    return ctx

@@ -1,0 +1,150 @@
+"""The OpenAPI document, generated from the routes and the pydantic models they validate with.
+
+`scripts/export_openapi.py` writes it to `static/openapi.json` (`make openapi`), which the docs
+site serves; the app itself never builds it, so no request and no cold start pays for it. A test
+keeps the committed file equal to what this generates. Every documented error is OpenAI's
+envelope (`ErrorResponse`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from gateway.core.http import Route
+
+REF = "#/components/schemas/{model}"
+SECURITY_SCHEME = "HTTPBearer"
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid request",
+    401: "Missing or wrong API key",
+    403: "Not allowed for this key",
+    404: "Unknown model",
+    413: "Request too large",
+    429: "Rate limited or out of capacity upstream (Retry-After passed on)",
+    502: "Workers AI failed",
+    503: "Workers AI or a secret unavailable",
+    504: "Workers AI timed out",
+}
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class ErrorResponse(BaseModel):
+    """OpenAI's error envelope, which every error of this API uses."""
+
+    error: ErrorDetail
+
+
+def _operation_id(route: Route) -> str:
+    """FastAPI's convention, kept so the ids stay stable: `{function}{path}_{method}`."""
+    name = route.endpoint.__name__
+    return re.sub(r"\W", "_", f"{name}{route.path}") + f"_{route.method.lower()}"
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _parameters(route: Route) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "title": name.replace("_", " ").title()},
+        }
+        for name in re.findall(r"\{(\w+)(?::path)?\}", route.path)
+    ]
+    if route.query is not None:
+        schema = route.query.model_json_schema(ref_template=REF)
+        for name, prop in schema.get("properties", {}).items():
+            param = {"name": name, "in": "query", "required": False, "schema": prop}
+            if "description" in prop:
+                param["description"] = prop["description"]
+            params.append(param)
+    return params
+
+
+def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "operationId": _operation_id(route),
+    }
+    if route.description:
+        operation["description"] = route.description
+    if route.auth:
+        operation["security"] = [{SECURITY_SCHEME: []}]
+    if parameters := _parameters(route):
+        operation["parameters"] = parameters
+    if route.body is not None:
+        operation["requestBody"] = {
+            "content": _json(schemas[(route.body, "validation")]),
+            "required": True,
+        }
+    ok: dict[str, Any] = {"description": "Successful Response"}
+    if route.response_model is not None:
+        ok["content"] = _json(schemas[(route.response_model, "serialization")])
+    if route.stream is not None:
+        description, event = route.stream
+        ok["description"] = description
+        stream_schema = (
+            schemas[(event, "serialization")] if event is not None else {"type": "string"}
+        )
+        ok.setdefault("content", {})["text/event-stream"] = {"schema": stream_schema}
+    responses: dict[str, Any] = {"200": ok}
+    error = _json({"$ref": REF.format(model="ErrorResponse")})
+    for status in route.errors:
+        responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
+    if route.errors:
+        responses["4XX"] = {"description": "Any other client error", "content": error}
+    operation["responses"] = responses
+    return operation
+
+
+def _openapi_path(path: str) -> str:
+    return re.sub(r"\{(\w+):path\}", r"{\1}", path)
+
+
+def document(routes: list[Route], *, title: str, version: str, description: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the documented `routes`."""
+    documented = [route for route in routes if route.documented]
+    models: list[tuple[type[BaseModel], Any]] = [(ErrorResponse, "serialization")]
+    for route in documented:
+        if route.body is not None:
+            models.append((route.body, "validation"))
+        if route.response_model is not None:
+            models.append((route.response_model, "serialization"))
+        if route.stream is not None and route.stream[1] is not None:
+            models.append((route.stream[1], "serialization"))
+    refs, definitions = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
+    components = dict(sorted(definitions.get("$defs", {}).items()))
+    paths: dict[str, dict[str, Any]] = {}
+    for route in documented:
+        operations = paths.setdefault(_openapi_path(route.path), {})
+        operations[route.method.lower()] = _operation(route, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "description": description, "version": version},
+        "servers": [{"url": "/", "description": "This gateway"}],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "description": "The gateway API key.",
+                    "scheme": "bearer",
+                }
+            },
+        },
+    }

@@ -1,0 +1,153 @@
+"""Server-sent events: the relay from upstream pieces to a dialect's events, and what encoders
+share.
+
+Each upstream piece is encoded by the dialect's `StreamEncoder` and yielded as soon as it
+arrives; nothing is buffered except the few characters a stop sequence split across pieces
+needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+from gateway.core.context import RequestContext
+from gateway.core.errors import GatewayError
+from gateway.core.http import dumps
+from gateway.core.observability import (
+    describe_exception,
+    logger,
+    upstream_error_metric,
+)
+from gateway.core.pieces import Piece, StopScanner, TokenUsage, finish_reason
+from gateway.core.upstream_errors import UpstreamError, from_upstream
+
+if TYPE_CHECKING:
+    from gateway.core.generation import Dialect
+
+DONE = b"data: [DONE]\n\n"
+
+TEXT_SLOT = "\x00text\x00"
+"""Stands for a text delta while an event's template is built (no request text holds a NUL:
+json_body refuses them)."""
+
+
+def sse(payload: dict[str, Any]) -> bytes:
+    """One `data:` event of OpenAI's streams."""
+    return b"data: " + dumps(payload) + b"\n\n"
+
+
+def text_template(event: Callable[[str], bytes]) -> Callable[[str], bytes]:
+    """A faster `event` for text deltas, which are most of a stream: the event is encoded once,
+    as the bytes around the text, and each delta then costs one JSON string (the same bytes as
+    `event(text)`). `event` must put the text into its payload exactly once."""
+    slot = dumps(TEXT_SLOT)
+    template = event(TEXT_SLOT)
+    if template.count(slot) != 1:
+        return event
+    head, _, tail = template.partition(slot)
+    return lambda text: head + dumps(text) + tail
+
+
+class StreamEncoder(Protocol):
+    """What a dialect's stream encoder gives the relay: the bytes of each step of a stream
+    (b"" when the step has no event in that dialect), and `result`, the whole response the
+    stream amounted to once `finish` built it (None for dialects that build none)."""
+
+    result: dict[str, Any] | None
+
+    def start(self) -> bytes: ...
+    def text(self, text: str) -> bytes: ...
+    def reasoning(self, text: str) -> bytes: ...
+    def tool_calls(self, calls: list[dict[str, Any]]) -> bytes: ...
+    def finish(self, reason: str, usage: TokenUsage | None) -> bytes: ...
+    def error(self, error: GatewayError) -> bytes: ...
+    def end(self) -> bytes: ...
+
+
+class ToolCallNumbering:
+    """Gives each new tool call of a stream its own index.
+
+    OpenAI-style upstream deltas carry their own indexes; native events carry whole calls
+    numbered from 0 in each event, which a client would merge into one call.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[int, str] = {}
+
+    def number(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for call in calls:
+            if "id" not in call:
+                continue
+            if self.ids.get(call["index"], call["id"]) != call["id"]:
+                call["index"] = len(self.ids)
+            self.ids[call["index"]] = call["id"]
+        return calls
+
+
+async def relay(
+    pieces: AsyncIterator[Piece], dialect: Dialect, ctx: RequestContext
+) -> AsyncIterator[bytes]:
+    """Encode upstream pieces in the dialect's events as they come; end with its finish and end
+    events (for chat: the finish chunk, usage and [DONE]). The finished response is given to
+    `dialect.keep` before its last events go out.
+
+    A failure after the first byte cannot fall back any more: it ends the stream with the
+    encoder's error event (OpenAI's error envelope for chat), then its end.
+    """
+    encoder = dialect.encoder()
+    scanner = StopScanner(dialect.stops)
+    usage: TokenUsage | None = None
+    upstream_finish: str | None = None
+    saw_tools = False
+    try:
+        if start := encoder.start():
+            yield start
+        async for piece in pieces:
+            if piece.reasoning and (event := encoder.reasoning(piece.reasoning)):
+                yield event
+            if piece.text and (text := scanner.feed(piece.text)):
+                yield encoder.text(text)
+            if scanner.stopped:
+                break
+            if piece.tool_calls and (event := encoder.tool_calls(piece.tool_calls)):
+                saw_tools = True
+                yield event
+            usage = piece.usage or usage
+            upstream_finish = piece.finish_reason or upstream_finish
+        if tail := scanner.flush():
+            yield encoder.text(tail)
+        reason = finish_reason(
+            upstream_finish,
+            tool_calls=saw_tools,
+            stopped=scanner.stopped,
+            usage=usage,
+            max_tokens=dialect.max_tokens,
+        )
+        record_usage(ctx, usage)
+        finish = encoder.finish(reason, usage)
+        if encoder.result is not None:
+            await dialect.keep(encoder.result)
+        yield finish
+    except (asyncio.CancelledError, GeneratorExit):
+        ctx.client_closed = True  # the client left mid-stream: logged as 499, not as answered
+        raise
+    except GatewayError as error:
+        yield encoder.error(error)
+    except UpstreamError as error:
+        upstream_error_metric(error.label)
+        ctx.fields.update(stream_error=error.label)
+        yield encoder.error(from_upstream(error))
+    except Exception as exc:
+        logger.error("stream failed", extra=describe_exception(exc))
+        ctx.fields.update(stream_error="internal")
+        yield encoder.error(GatewayError(500, "The gateway hit an internal error."))
+    if end := encoder.end():
+        yield end
+
+
+def record_usage(ctx: RequestContext, usage: TokenUsage | None) -> None:
+    if usage:
+        ctx.count("PromptTokens", usage["prompt_tokens"])
+        ctx.count("CompletionTokens", usage["completion_tokens"])

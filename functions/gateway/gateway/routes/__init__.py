@@ -1,1 +1,0 @@
-"""One small router per endpoint group."""
