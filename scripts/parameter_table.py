@@ -1,4 +1,4 @@
-"""Rewrite README.md's parameter tables from gateway/parameters.py (`make parameters`)."""
+"""Rewrite docs/api.md's parameter tables from gateway/parameters.py (`make parameters`)."""
 
 import re
 import sys
@@ -6,10 +6,10 @@ from pathlib import Path
 
 from gateway.parameters import markdown
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "api.md"
 MARKED = re.compile(r"(<!-- parameters:start -->\n).*?(<!-- parameters:end -->)", re.S)
 
-text = README.read_text()
+text = PAGE.read_text()
 if not MARKED.search(text):
-    sys.exit("README.md has no <!-- parameters:start --> ... <!-- parameters:end --> markers")
-README.write_text(MARKED.sub(lambda m: m.group(1) + markdown() + m.group(2), text))
+    sys.exit("docs/api.md has no <!-- parameters:start --> ... <!-- parameters:end --> markers")
+PAGE.write_text(MARKED.sub(lambda m: m.group(1) + markdown() + m.group(2), text))

@@ -96,7 +96,7 @@ def test_embeddings_alias_and_base64(client, emulator):
 def test_embeddings_usage_is_zero_where_workers_ai_reports_none(client, emulator):
     """Cloudflare's output schema for the bge models on /run is {shape, data, pooling}: no
     usage, which the emulator mirrors. OpenAI's schema requires `usage` on embeddings, so it is
-    there with zeros ("not reported", see README), never an estimate."""
+    there with zeros ("not reported", see docs/api.md), never an estimate."""
     upstream = httpx.post(
         f"{emulator.base_url}/run/@cf/baai/bge-base-en-v1.5",
         headers={"authorization": f"Bearer {CF_TOKEN}"},

@@ -1,7 +1,7 @@
 """The parameter table and the pure rules beside it, without a server: seconds to run.
 
 The table must name every field of OpenAI's request schemas, the request models must accept
-every row, the README must show the table as the code has it, and each mapping rule (tool
+every row, docs/api.md must show the table as the code has it, and each mapping rule (tool
 choice, reasoning effort, message shapes, token ids) does what its docstring says.
 """
 
@@ -64,12 +64,12 @@ def test_the_request_model_accepts_every_row(schema):
     assert accepted == set(table)
 
 
-def test_the_readme_shows_the_table_as_the_code_has_it():
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- parameters:start -->\n(.*?)<!-- parameters:end -->", readme, re.S)
-    assert found, "README.md lost its parameter-table markers"
+def test_the_api_page_shows_the_table_as_the_code_has_it():
+    page = (ROOT / "docs" / "api.md").read_text()
+    found = re.search(r"<!-- parameters:start -->\n(.*?)<!-- parameters:end -->", page, re.S)
+    assert found, "docs/api.md lost its parameter-table markers"
     assert found.group(1).strip() == parameters.markdown().strip(), (
-        "README.md is stale: run `make parameters`"
+        "docs/api.md is stale: run `make parameters`"
     )
 
 

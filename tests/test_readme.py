@@ -1,5 +1,6 @@
-"""README facts that code can check, so they cannot drift: every setting is in the
-configuration table, and the number of API paths it states is the served document's."""
+"""Manual facts that code can check, so they cannot drift: every setting is in the
+configuration table (docs/configuration.md), and the number of API paths the docs page's
+description states (docs/docs-page.md) is the served document's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from helpers import ROOT
 
 from gateway.core.config import Settings
 
-README = (ROOT / "README.md").read_text()
+CONFIGURATION = (ROOT / "docs" / "configuration.md").read_text()
+DOCS_PAGE = (ROOT / "docs" / "docs-page.md").read_text()
 SET_BY_AWS = {"stack_name", "aws_region"}
 """Set by template.yaml and by Lambda itself, not by the user."""
 NUMBERS = [
@@ -31,7 +33,7 @@ NUMBERS = [
 
 
 def configuration_table() -> str:
-    section = README.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    section = CONFIGURATION.split("\n## Environment variables\n", 1)[1].split("\n## ", 1)[0]
     return "\n".join(line for line in section.splitlines() if line.startswith("| `"))
 
 
@@ -47,6 +49,6 @@ def test_every_setting_is_in_the_configuration_table():
 
 def test_the_stated_number_of_api_paths_is_the_documents():
     paths = json.loads((ROOT / "static" / "openapi.json").read_text())["paths"]
-    stated = re.search(r"the API has (\w+) paths", README)
-    assert stated, "README no longer states how many paths the API has"
+    stated = re.search(r"the API has (\w+) paths", DOCS_PAGE)
+    assert stated, "docs/docs-page.md no longer states how many paths the API has"
     assert NUMBERS.index(stated.group(1)) == len(paths)
