@@ -31,11 +31,12 @@ def catalogue(available: bool = True) -> UpstreamCatalogue:
     return UpstreamCatalogue(fetch, ttl=3600)
 
 
-CATALOG = Catalog(Settings(_env_file=None))
+def catalog(available: bool = True) -> Catalog:
+    return Catalog(Settings(_env_file=None), catalogue(available))
 
 
 def chain(name: str, available: bool = True) -> list[str]:
-    return asyncio.run(CATALOG.chain(name, catalogue(available)))
+    return asyncio.run(catalog(available).chain(name))
 
 
 @pytest.mark.parametrize("available", [True, False])
@@ -65,15 +66,15 @@ def test_a_model_of_another_task_is_a_400():
         chain("@cf/baai/bge-m3")
     assert (caught.value.status, caught.value.code) == (400, "model_not_supported")
     with pytest.raises(GatewayError):
-        asyncio.run(CATALOG.embedding_model(PRIMARY, catalogue()))
+        asyncio.run(catalog().embedding_model(PRIMARY))
 
 
 def test_embedding_names():
-    assert asyncio.run(CATALOG.embedding_model("text-embedding-3-large", catalogue())) == (
+    assert asyncio.run(catalog().embedding_model("text-embedding-3-large")) == (
         "@cf/baai/bge-large-en-v1.5"
     )
     with pytest.raises(GatewayError) as caught:
-        asyncio.run(CATALOG.embedding_model("text-embedding-4", catalogue()))
+        asyncio.run(catalog().embedding_model("text-embedding-4"))
     assert caught.value.status == 404
 
 

@@ -22,7 +22,8 @@ from helpers import (
 )
 
 from emulator.testing import ServerThread
-from gateway.app import create_app
+from gateway.app import Gateway, create_app, routes
+from gateway.core.http import ASGIApp, Request, get
 
 SECRETS = (*KEYS, CF_TOKEN)
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
@@ -293,12 +294,11 @@ def test_upstream_text_is_scrubbed_before_anyone_sees_it(gateway, emulator, stre
 def test_an_unexpected_exception_is_a_500_envelope_logged_without_traceback(
     emulator_server, openai_schemas
 ):
-    app = create_app(gateway_settings(emulator_server))
-
-    async def broken() -> None:
+    async def broken(request: Request) -> ASGIApp:
         raise RuntimeError("secret detail sk-test-primary")
 
-    app.add_api_route("/broken", broken)
+    served = [*routes(), get("/broken", broken, auth=False)]
+    app = Gateway(gateway_settings(emulator_server), served)
     with ServerThread(app, lifespan="on") as server, gateway_output() as output:
         response = httpx.get(f"{server.root_url}/broken", timeout=30)
         request_id = response.headers["x-request-id"]

@@ -527,7 +527,7 @@ def test_embedding_models_are_listed_and_retrievable(client, emulator):
 
 
 def test_the_catalogue_is_read_to_its_last_page(start_gateway, emulator, monkeypatch):
-    monkeypatch.setattr("gateway.upstream.CATALOGUE_PAGE", 2)
+    monkeypatch.setattr("gateway.core.upstream.CATALOGUE_PAGE", 2)
     with start_gateway() as server:
         assert chat(server, model=CATALOGUE_ONLY).status_code == 200
     pages = [r["query"]["page"] for r in emulator.requests() if r["route"] == "search"]

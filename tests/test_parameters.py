@@ -17,19 +17,26 @@ from gateway.core import parameters, tokens
 from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
 from gateway.core.errors import GatewayError
 from gateway.core.parameters import Handling
-from gateway.schemas import ChatCompletionRequest, CompletionRequest, EmbeddingRequest
-from gateway.translate import (
+from gateway.apis.chat.dialect import Chat
+from gateway.apis.chat.parameters import CHAT_COMPLETIONS
+from gateway.apis.chat.schemas import ChatCompletionRequest
+from gateway.apis.chat.translate import ChatTools, generation_input
+from gateway.apis.completions.parameters import COMPLETIONS
+from gateway.apis.completions.schemas import CompletionRequest
+from gateway.apis.embeddings.parameters import EMBEDDINGS
+from gateway.apis.embeddings.schemas import EmbeddingRequest
+from gateway.app import parameter_tables
+from gateway.core.text_generation import (
     REASONING_EFFORTS,
     ToolRules,
-    native_messages,
     reasoning_effort,
-    upstream_tools,
+    run_body,
 )
 
 SCHEMAS = {
-    "CreateChatCompletionRequest": (parameters.CHAT_COMPLETIONS, ChatCompletionRequest),
-    "CreateCompletionRequest": (parameters.COMPLETIONS, CompletionRequest),
-    "CreateEmbeddingRequest": (parameters.EMBEDDINGS, EmbeddingRequest),
+    "CreateChatCompletionRequest": (CHAT_COMPLETIONS, ChatCompletionRequest),
+    "CreateCompletionRequest": (COMPLETIONS, CompletionRequest),
+    "CreateEmbeddingRequest": (EMBEDDINGS, EmbeddingRequest),
 }
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {}}}
@@ -68,7 +75,7 @@ def test_the_api_page_shows_the_table_as_the_code_has_it():
     page = (ROOT / "docs" / "api.md").read_text()
     found = re.search(r"<!-- parameters:start -->\n(.*?)<!-- parameters:end -->", page, re.S)
     assert found, "docs/api.md lost its parameter-table markers"
-    assert found.group(1).strip() == parameters.markdown().strip(), (
+    assert found.group(1).strip() == parameters.markdown(parameter_tables()).strip(), (
         "docs/api.md is stale: run `make parameters`"
     )
 
@@ -97,7 +104,7 @@ def rows(handling: Handling) -> list[tuple[str, str]]:
     """(endpoint, parameter) of every row with this handling."""
     return [
         (endpoint, name)
-        for endpoint, table in parameters.TABLES.items()
+        for endpoint, table in parameter_tables().items()
         for name, row in table.items()
         if row.handling is handling
     ]
@@ -115,7 +122,7 @@ def test_refused_rows_name_the_parameter(endpoint, name):
     asked = Asked()
     setattr(asked, name, REFUSED_EXAMPLES[endpoint, name])
     with pytest.raises(GatewayError) as caught:
-        parameters.refuse_unsupported(parameters.TABLES[endpoint], asked)
+        parameters.refuse_unsupported(parameter_tables()[endpoint], asked)
     assert caught.value.status == 400
     assert caught.value.param == name
     assert caught.value.code == "unsupported_parameter"
@@ -176,6 +183,22 @@ def test_every_reasoning_effort_of_the_spec_is_accepted():
 # --- tools --------------------------------------------------------------------------------------
 
 
+def upstream_tools(req: ChatCompletionRequest) -> tuple[list[dict], object]:
+    """The tools and tool choice chat sends upstream for `req`."""
+    tools, choice = generation_input(req, 4096).upstream_tools()
+    return [tool.body() for tool in tools], choice
+
+
+def tool_rules(req: ChatCompletionRequest) -> ChatTools:
+    return Chat(req, ["@cf/x/y"], 4096).chat_tools
+
+
+def native_messages(req: ChatCompletionRequest, caps: Capabilities) -> list[dict]:
+    """The messages chat sends to a model with `caps`."""
+    inp = generation_input(req, 4096)
+    return run_body(inp, caps, stream=False, has_backup=False)["messages"]
+
+
 def chat(**fields) -> ChatCompletionRequest:
     return ChatCompletionRequest.model_validate(
         {"model": "m", "messages": [{"role": "user", "content": "x"}]} | fields
@@ -222,7 +245,8 @@ def test_legacy_functions_are_tools(function_call, sent):
     callable_names = {"none": set(), "get_time": {"get_time"}}.get(
         sent, {"get_weather", "get_time"}
     )
-    assert ToolRules.of(req) == ToolRules(frozenset(callable_names), one_call=True, legacy=True)
+    rules = ToolRules(frozenset(callable_names), one_call=True)
+    assert tool_rules(req) == ChatTools(rules, legacy=True)
 
 
 @pytest.mark.parametrize(
@@ -246,13 +270,13 @@ def test_a_choice_without_its_tools_is_a_400(fields, param):
 
 def test_only_the_tools_a_choice_allows_can_be_recovered_from_text():
     named = {"type": "function", "function": {"name": "get_time"}}
-    assert ToolRules.of(chat(tools=[WEATHER, TIME], tool_choice=named)).names == {"get_time"}
-    assert ToolRules.of(chat(tools=[WEATHER, TIME], tool_choice="none")).names == set()
+    assert tool_rules(chat(tools=[WEATHER, TIME], tool_choice=named)).rules.names == {"get_time"}
+    assert tool_rules(chat(tools=[WEATHER, TIME], tool_choice="none")).rules.names == set()
 
 
 def test_parallel_tool_calls_false_means_one_call():
-    assert ToolRules.of(chat(tools=[WEATHER], parallel_tool_calls=False)).one_call
-    assert not ToolRules.of(chat(tools=[WEATHER], parallel_tool_calls=True)).one_call
+    assert tool_rules(chat(tools=[WEATHER], parallel_tool_calls=False)).rules.one_call
+    assert not tool_rules(chat(tools=[WEATHER], parallel_tool_calls=True)).rules.one_call
 
 
 # --- messages -----------------------------------------------------------------------------------
@@ -281,7 +305,7 @@ def test_every_message_shape_becomes_what_workers_ai_takes():
         ]
     )
     gpt_oss = KNOWN_MODELS["@cf/openai/gpt-oss-120b"]
-    assert native_messages(req.messages, gpt_oss) == [
+    assert native_messages(req, gpt_oss) == [
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "weather?"},
         {"role": "assistant", "content": "No."},
@@ -302,7 +326,7 @@ def test_every_message_shape_becomes_what_workers_ai_takes():
         {"role": "assistant", "content": "Sunny.", "reasoning": "I read the tool"},
         {"role": "tool", "tool_call_id": "c1", "content": "ok"},
     ]
-    others = native_messages(req.messages, Capabilities())
+    others = native_messages(req, Capabilities())
     assert not any("reasoning" in item for item in others), "only reasoning models get it back"
 
 

@@ -14,7 +14,7 @@ from helpers import KEYS, assert_error, last_run, sdk
 from pydantic import BaseModel
 
 from gateway.apis.responses.schemas import CreateResponseRequest
-from gateway.responses.translate import chat_messages, message_params
+from gateway.apis.responses.translate import message_params, upstream_messages
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
@@ -395,7 +395,7 @@ def test_an_unknown_previous_response_is_a_404(gateway, emulator, openai_schemas
         ({"text": {"verbosity": "low"}}, "text.verbosity", "None"),
         ({"reasoning": {"effort": "minimal"}}, "reasoning.effort", "low"),
         ({"top_logprobs": 3}, "top_logprobs", "0"),
-        ({"input": [{"type": "item_reference", "id": "msg_1"}]}, "input[0]", "input items"),
+        ({"input": [{"type": "item_reference", "id": "msg_1"}]}, "input[0]", "'item_reference'"),
         (
             {"input": [{"role": "user", "content": [{"type": "input_file", "file_id": "f"}]}]},
             "input[0].content[0]",
@@ -563,8 +563,8 @@ def test_every_chat_message_is_named_by_the_item_it_came_from():
         {"type": "function_call_output", "call_id": "c1", "output": "x"},
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "c"}]},
     ]
-    messages, sources = chat_messages("Be brief.", history + items)
-    assert [m.role for m in messages] == [
+    messages, sources = upstream_messages("Be brief.", history + items)
+    assert [m["role"] for m in messages] == [
         "system",
         "user",
         "assistant",
@@ -572,7 +572,7 @@ def test_every_chat_message_is_named_by_the_item_it_came_from():
         "tool",
         "user",
     ]
-    assert len(messages[3].tool_calls) == 2 and messages[3].reasoning == "r"
+    assert len(messages[3]["tool_calls"]) == 2 and messages[3]["reasoning"] == "r"
     req = CreateResponseRequest(model="m", input=[])
     assert message_params(req, sources, len(history)) == [
         "instructions",

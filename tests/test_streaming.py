@@ -13,6 +13,10 @@ from openai.types import Completion
 from openai.types.chat import ChatCompletionChunk
 
 from gateway.apis.chat.encoder import ChunkEncoder
+from gateway.apis.chat.translate import ChatTools
+from gateway.apis.completions.encoder import TextCompletionEncoder
+from gateway.core.http import dumps
+from gateway.core.text_generation import ToolRules
 
 PRIMARY = "@cf/meta/llama-4-scout-17b-16e-instruct"
 BACKUP = "@cf/openai/gpt-oss-120b"
@@ -187,7 +191,11 @@ def test_completions_stream(gateway, emulator, openai_schemas):
 def test_a_text_delta_is_its_chunk_in_compact_json(text, kind, include_usage, model):
     """Text deltas go out from a template encoded once per stream: byte for byte the compact
     JSON of the whole chunk, whatever the text (quotes, controls, lone surrogates, non-ASCII)."""
-    encoder = ChunkEncoder(kind, model, include_usage)
+    encoder = (
+        ChunkEncoder(model, include_usage, ChatTools(ToolRules()))
+        if kind == "chat"
+        else TextCompletionEncoder(model, include_usage)
+    )
     delta = {"delta": {"content": text}} if kind == "chat" else {"text": text}
     chunk = {
         "id": encoder.id,
@@ -198,5 +206,5 @@ def test_a_text_delta_is_its_chunk_in_compact_json(text, kind, include_usage, mo
     }
     if include_usage:
         chunk["usage"] = None
-    compact = json.dumps(chunk, separators=(",", ":"))
-    assert encoder.text(text) == f"data: {compact}\n\n".encode()
+    assert encoder.text(text) == b"data: " + dumps(chunk) + b"\n\n"
+    assert json.loads(encoder.text(text)[6:]) == json.loads(json.dumps(chunk))

@@ -69,7 +69,7 @@ def test_gateway_runs_run_sh_under_the_web_adapter_on_a_current_python(cfn):
     assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
     assert env["AWS_LWA_READINESS_CHECK_PATH"] == "/health"
     run_sh = (ROOT / "functions" / "gateway" / "run.sh").read_text()
-    assert "gateway.app:create_app" in run_sh
+    assert "python3 -m gateway " in run_sh
     assert '--port "${AWS_LWA_PORT:-8080}"' in run_sh
     assert env["AWS_LWA_PORT"] == "8080"
 

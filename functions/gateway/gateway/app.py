@@ -18,6 +18,7 @@ from gateway.core.errors import GatewayError, not_allowed, not_found
 from gateway.core.http import ASGIApp, Receive, Request, Route, Router, Scope, Send, error_response
 from gateway.core.limits import BodySizeLimit
 from gateway.core.observability import RequestContextMiddleware, logger
+from gateway.core.parameters import Table
 from gateway.core.services import Services, open_services
 
 APIS: tuple[ModuleType, ...] = (chat, completions, responses, models, embeddings, health, site)
@@ -36,14 +37,23 @@ def routes() -> list[Route]:
     return [route for api in APIS for route in api.ROUTES]
 
 
+def parameter_tables() -> dict[str, Table]:
+    """Endpoint -> its parameter table, for every API with a request schema."""
+    return {
+        endpoint: table
+        for api in APIS
+        for endpoint, table in getattr(api, "PARAMETERS", {}).items()
+    }
+
+
 class Gateway:
     """The ASGI app: the lifespan opens the services; each request goes through the middleware
     (outermost first: request context and logging, disconnects, CORS, the body limit) to
     `dispatch`, which finds its route, checks its key, and runs its endpoint."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, served: list[Route] | None = None) -> None:
         self.settings = settings
-        self.router = Router(routes())
+        self.router = Router(routes() if served is None else served)
         self._services: Services | None = None
         self._stack = AsyncExitStack()
         app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)

@@ -48,7 +48,7 @@ class ErrorResponse(BaseModel):
 def _operation_id(route: Route) -> str:
     """FastAPI's convention, kept so the ids stay stable: `{function}{path}_{method}`."""
     name = route.endpoint.__name__
-    return re.sub(r"\W", "_", f"{name}{route.path}") + f"_{route.method.lower()}"
+    return re.sub(r"\W", "_", f"{name}{_openapi_path(route.path)}") + f"_{route.method.lower()}"
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +111,37 @@ def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, An
     return operation
 
 
+def _tags(schema: dict[str, Any], key: str) -> list[str]:
+    """The values a schema's property `key` is fixed to (`const`, or an `enum`)."""
+    prop = schema.get("properties", {}).get(key, {})
+    if "const" in prop:
+        return [prop["const"]]
+    return list(prop.get("enum", []))
+
+
+def _add_discriminators(node: Any, components: dict[str, Any]) -> None:
+    """Give each `oneOf` of components told apart by one property (`type`, `role`) OpenAPI's
+    `discriminator` with its mapping, as pydantic does only for unions it can see through
+    (validation.tagged_union chooses by a function)."""
+    if isinstance(node, list):
+        for item in node:
+            _add_discriminators(item, components)
+        return
+    if not isinstance(node, dict):
+        return
+    branches = node.get("oneOf")
+    if isinstance(branches, list) and "discriminator" not in node:
+        names = [b.get("$ref", "").rsplit("/", 1)[-1] for b in branches]
+        for key in ("type", "role"):
+            tagged = [(name, _tags(components.get(name, {}), key)) for name in names]
+            if all(tags for _, tags in tagged):
+                mapping = {tag: REF.format(model=name) for name, tags in tagged for tag in tags}
+                node["discriminator"] = {"propertyName": key, "mapping": mapping}
+                break
+    for value in node.values():
+        _add_discriminators(value, components)
+
+
 def _openapi_path(path: str) -> str:
     return re.sub(r"\{(\w+):path\}", r"{\1}", path)
 
@@ -128,6 +159,7 @@ def document(routes: list[Route], *, title: str, version: str, description: str)
             models.append((route.stream[1], "serialization"))
     refs, definitions = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
     components = dict(sorted(definitions.get("$defs", {}).items()))
+    _add_discriminators(components, components)
     paths: dict[str, dict[str, Any]] = {}
     for route in documented:
         operations = paths.setdefault(_openapi_path(route.path), {})

@@ -57,11 +57,15 @@ def tagged_union(
         Union[branches],  # noqa: UP007 -- built from a tuple
         Discriminator(
             tag_of,
-            custom_error_type="invalid_type",
+            custom_error_type=f"{INVALID_TAG}{key}",
             custom_error_message=f"{what} {key} must be one of {', '.join(map(repr, tags))}",
         ),
     ]
 
+
+INVALID_TAG = "invalid_tag:"
+"""The error type of a value no branch of a `tagged_union` has the tag of, before the name of
+the field that holds the tag."""
 
 TYPE_LABELS = {"str", "int", "float", "bool", "dict", "list", "none"}
 
@@ -111,6 +115,9 @@ def validation_error(exc: ValidationError) -> GatewayError:
             code="missing_required_parameter",
         )
     reason = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if str(kind).startswith(INVALID_TAG) and isinstance(given := error.get("input"), dict):
+        tag = given.get(str(kind).removeprefix(INVALID_TAG))
+        reason += f", not {tag!r}" if tag is not None else ""
     where = f"'{param}'" if param else "the request body"
     return GatewayError(
         400, f"Invalid value for {where}: {reason}", param=param, code="invalid_value"
