@@ -22,7 +22,7 @@ from helpers import (
 )
 
 from emulator.testing import ServerThread
-from gateway.app import Gateway, create_app, routes
+from gateway.app import Gateway, routes
 from gateway.core.http import ASGIApp, Request, get
 
 SECRETS = (*KEYS, CF_TOKEN)

@@ -13,10 +13,6 @@ import re
 import pytest
 from helpers import OPENAI_SPEC, ROOT
 
-from gateway.core import parameters, tokens
-from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
-from gateway.core.errors import GatewayError
-from gateway.core.parameters import Handling
 from gateway.apis.chat.dialect import Chat
 from gateway.apis.chat.parameters import CHAT_COMPLETIONS
 from gateway.apis.chat.schemas import ChatCompletionRequest
@@ -26,6 +22,10 @@ from gateway.apis.completions.schemas import CompletionRequest
 from gateway.apis.embeddings.parameters import EMBEDDINGS
 from gateway.apis.embeddings.schemas import EmbeddingRequest
 from gateway.app import parameter_tables
+from gateway.core import parameters, tokens
+from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
+from gateway.core.errors import GatewayError
+from gateway.core.parameters import Handling
 from gateway.core.text_generation import (
     REASONING_EFFORTS,
     ToolRules,
