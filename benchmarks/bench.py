@@ -794,9 +794,7 @@ def print_cold_start(cold: dict[str, Any]) -> None:
     )
     limited = cold["cpu_share"]
     variants = [("no CPU limit", cold["no_limit"])]
-    if "unavailable" in limited:
-        print(f"  at {limited['cpu']:.2f} CPU: not measured ({limited['unavailable']})")
-    else:
+    if "unavailable" not in limited:
         variants.append((f"{limited['cpu']:.2f} CPU", limited))
     for label, starts in variants:
         line = f"  {label:<14}" + "".join(
@@ -805,6 +803,8 @@ def print_cold_start(cold: dict[str, Any]) -> None:
             if name in starts
         )
         print(line.rstrip(";"))
+    if "unavailable" in limited:
+        print(f"  at {limited['cpu']:.2f} CPU: not measured ({limited['unavailable']})")
     print("  (gateway_aws: keys and credentials read through the secrets extension, as on AWS)")
     if "mechanism" in limited:
         stat = limited["cpu_stat"]
