@@ -1,5 +1,10 @@
 """Benchmark: the gateway beside the floor and the Workers AI emulator, in one run; then cold start.
 
+The report leads with issue 13's figures, each the gateway's over the floor's (target at most 1.5):
+the added latency p50 and p99 at concurrency 1 and 16, the added time to first token, and the
+cold start to the first answered chat, with no CPU limit and at Lambda's CPU share of the
+template's default memory (a cgroup CPU quota, benchmarks/cpu_quota.py; 512 MB ≈ 0.29 CPU).
+
 Starts the emulator, the floor (`benchmarks/floor.py`: the least a Python gateway can do) and the
 gateway (through `functions/gateway/run.sh`, as on Lambda), each pointed at the same emulator, as
 separate processes on free loopback ports. The same chat requests go to the emulator's native
@@ -7,13 +12,18 @@ separate processes on free loopback ports. The same chat requests go to the emul
 concurrency 16), so all three see the same machine noise. Each figure is reported as the
 milliseconds the floor and the gateway add over the emulator, and the ratio gateway/floor.
 
-Then cold start, best of several runs: the import of `gateway.app` alone, and from process start
-(run.sh) to the first answered GET /health and the first answered chat, with the keys and the
-Cloudflare credentials in environment variables, and again read from Secrets Manager through the
-Parameters and Secrets Lambda Extension (a fake one on loopback). Also the function package and
-dependency layer sizes, and the peak RSS. Results also go to artifacts/bench.json.
+Then cold start, best of several runs: the import of IMPORT_MODULE alone, and from spawning the
+server (the gateway through run.sh, the floor through uvicorn, each on the same interpreter) to
+the first answered GET /health and the first answered chat, floor and gateway taking turns. The
+gateway has the keys and the Cloudflare credentials in environment variables, and again reads them
+from Secrets Manager through the Parameters and Secrets Lambda Extension (a fake one on loopback).
+The floor and the gateway start once more each under a CPU quota of Lambda's share for the
+template's MemorySize, where this machine allows a cgroup (root, the cpu controller); else the
+report says why not. Also the function package and dependency layer sizes, and the peak RSS.
+Results also go to artifacts/bench.json.
 
     .venv/bin/python benchmarks/bench.py [--requests 300] [--stream-requests 60] [--cold-runs 5]
+        [--memory-mb 512]
 """
 
 from __future__ import annotations
@@ -33,15 +43,24 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "functions" / "gateway")]
 
+from benchmarks.cpu_quota import (  # noqa: E402
+    CpuQuota,
+    CpuQuotaUnavailable,
+    cpu_quota,
+    lambda_cpu_share,
+)
 from emulator.secrets_extension import SecretsExtensionServer  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -54,14 +73,31 @@ STREAM_TOKENS = 256
 WARMUP = 30
 TIMEOUT = httpx.Timeout(30.0)
 RUN_SH = ROOT / "functions" / "gateway" / "run.sh"
+GATEWAY_ARGV = ["/bin/sh", str(RUN_SH)]
+"""How the gateway starts, as on Lambda (run.sh reads the port from AWS_LWA_PORT)."""
+IMPORT_MODULE = "gateway.app"
+"""The module whose import alone is timed: the one run.sh's command loads the app from."""
+TEMPLATE = ROOT / "template.yaml"
 RUNTIME_PYTHON = ROOT / ".venv-runtime" / "bin" / "python"
 """An interpreter with the gateway's own dependencies only (functions/gateway/requirements.txt,
 what the Lambda layer holds; `make bench` makes it). The gateway runs on it when it exists: the
 development venv's test tools change import times (httpx imports `rich` for its command line
 when it is installed, some 40 ms)."""
 GATEWAY_PYTHON = RUNTIME_PYTHON if RUNTIME_PYTHON.exists() else Path(sys.executable)
-# The issue's targets: the gateway's added time at most this many times the floor's.
-TARGETS = {"latency": 1.5, "first token": 1.5, "per chunk": 2.0}
+# The issue's targets: the gateway's figure at most this many times the floor's (the added time
+# over the emulator for the warm figures, the whole time from spawn for cold start).
+TARGETS = {"latency": 1.5, "first token": 1.5, "per chunk": 2.0, "cold start": 1.5}
+ISSUE_13 = (
+    "latency_p50_c1",
+    "latency_p99_c1",
+    "latency_p50_concurrent",
+    "latency_p99_concurrent",
+    "ttft_p50",
+)
+"""The warm figures issue 13 sets a target for (keys of `table` rows); cold start follows them."""
+Command = Callable[[int], tuple[list[str], dict[str, str]]]
+"""How to start one server listening on the given port: its argv and environment."""
+T = TypeVar("T")
 
 
 # --- processes -----------------------------------------------------------------------------
@@ -145,10 +181,56 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def run_sh_env(env: dict[str, str], port: int) -> dict[str, str]:
-    """run.sh as on Lambda, with GATEWAY_PYTHON first on PATH (run.sh calls `python3`)."""
+def gateway_command(env: dict[str, str], port: int) -> tuple[list[str], dict[str, str]]:
+    """GATEWAY_ARGV as on Lambda, with GATEWAY_PYTHON first on PATH (run.sh calls `python3`)."""
     path = f"{GATEWAY_PYTHON.parent}{os.pathsep}{env.get('PATH', '')}"
-    return env | {"AWS_LWA_PORT": str(port), "PATH": path}
+    return GATEWAY_ARGV, env | {"AWS_LWA_PORT": str(port), "PATH": path}
+
+
+def floor_command(env: dict[str, str], port: int) -> tuple[list[str], dict[str, str]]:
+    """The floor under uvicorn with uvloop and httptools, on the gateway's interpreter."""
+    argv = [str(GATEWAY_PYTHON), "-m", "uvicorn", "benchmarks.floor:app", "--host", HOST]
+    argv += ["--port", str(port), "--loop", "uvloop", "--http", "httptools"]
+    argv += ["--no-access-log", "--log-level", "warning"]
+    return argv, env
+
+
+def template_memory_mb() -> int:
+    """The gateway function's default memory (MB) in template.yaml: the MemorySize of the
+    function whose CodeUri holds run.sh, else Globals.Function's (SAM's precedence); a `!Ref` to
+    a parameter gives that parameter's Default. SystemExit when the template has none."""
+
+    class CloudFormationLoader(yaml.SafeLoader):
+        """YAML with CloudFormation's short tags: `!Ref X` reads as {"Ref": "X"}, and so on."""
+
+    def tagged(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            return {suffix: loader.construct_scalar(node)}
+        if isinstance(node, yaml.SequenceNode):
+            return {suffix: loader.construct_sequence(node, deep=True)}
+        return {suffix: loader.construct_mapping(node, deep=True)}
+
+    CloudFormationLoader.add_multi_constructor("!", tagged)
+    template = yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)  # noqa: S506
+    code_uri = RUN_SH.parent.relative_to(ROOT)
+    functions = [
+        resource.get("Properties") or {}
+        for resource in template.get("Resources", {}).values()
+        if resource.get("Type") == "AWS::Serverless::Function"
+    ]
+    memory = next(
+        (
+            f["MemorySize"]
+            for f in functions
+            if Path(str(f.get("CodeUri"))) == code_uri and "MemorySize" in f
+        ),
+        template.get("Globals", {}).get("Function", {}).get("MemorySize"),
+    )
+    if isinstance(memory, dict) and "Ref" in memory:
+        memory = template.get("Parameters", {}).get(memory["Ref"], {}).get("Default")
+    if memory is None:
+        raise SystemExit(f"{TEMPLATE.name}: no MemorySize for {code_uri}; pass --memory-mb")
+    return int(memory)
 
 
 # --- the targets ---------------------------------------------------------------------------
@@ -226,10 +308,10 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def rotated(targets: list[Target], turn: int) -> list[Target]:
-    """The targets in a different order each turn, so none always goes first."""
-    turn %= len(targets)
-    return targets[turn:] + targets[:turn]
+def rotated(items: list[T], turn: int) -> list[T]:
+    """The items (targets, servers) in a different order each turn, so none always goes first."""
+    turn %= len(items)
+    return items[turn:] + items[:turn]
 
 
 async def sequential_chat(
@@ -375,9 +457,8 @@ async def measure(
 
 
 def import_seconds(env: dict[str, str]) -> float:
-    code = (
-        "import time; t = time.perf_counter(); import gateway.app; print(time.perf_counter() - t)"
-    )
+    code = f"import time; t = time.perf_counter(); import {IMPORT_MODULE}; "
+    code += "print(time.perf_counter() - t)"
     out = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [GATEWAY_PYTHON, "-c", code], env=env, check=True, capture_output=True, text=True
     )
@@ -404,16 +485,22 @@ def chat_once(port: int, key: str) -> int:
         connection.close()
 
 
-def start_to_answers(env: dict[str, str], key: str, log: Path) -> tuple[float, float]:
-    """Seconds from starting run.sh to the first answered /health, and to the first chat
-    answered right after it (as the Web Adapter forwards the first request once ready)."""
+def start_to_answers(
+    command: Command, key: str, log: Path, quota: CpuQuota | None
+) -> tuple[float, float]:
+    """Seconds from spawning a server to its first answered /health, and to the first chat
+    answered right after it (as the Web Adapter forwards the first request once ready); under
+    the CPU `quota` when one is given."""
     port = free_port()
+    argv, env = command(port)
+    if quota is not None:
+        argv = quota.argv(argv)
     started = time.perf_counter()
-    process = start(["/bin/sh", str(RUN_SH)], run_sh_env(env, port), log)
+    process = start(argv, env, log)
     try:
         while get(port, "/health") != 200:
-            if process.poll() is not None or time.perf_counter() - started > 30:
-                raise SystemExit(f"run.sh did not become ready (see {log})")
+            if process.poll() is not None or time.perf_counter() - started > 60:
+                raise SystemExit(f"{argv[-1]} did not become ready (see {log})")
             time.sleep(0.005)
         health = time.perf_counter() - started
         status = chat_once(port, key)
@@ -425,20 +512,55 @@ def start_to_answers(env: dict[str, str], key: str, log: Path) -> tuple[float, f
         stop(process)
 
 
+def best_starts(
+    commands: dict[str, Command], key: str, runs: int, log: Path, quota: CpuQuota | None = None
+) -> dict[str, dict[str, float]]:
+    """Best of `runs` starts of each server, taking turns run by run (so all see the same machine
+    noise): {name: {"health_s": first /health, "chat_s": first chat}}, in seconds."""
+    pairs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for turn in range(runs):
+        for name in rotated(list(commands), turn):
+            pairs[name].append(start_to_answers(commands[name], key, log, quota))
+    return {
+        name: {"health_s": min(h for h, _ in values), "chat_s": min(c for _, c in values)}
+        for name, values in pairs.items()
+    }
+
+
 def cold_start(
-    env: dict[str, str], aws_env: dict[str, str], key: str, runs: int, log: Path
+    env: dict[str, str],
+    commands: dict[str, Command],
+    key: str,
+    runs: int,
+    memory_mb: int,
+    log: Path,
 ) -> dict[str, Any]:
+    """The import alone (in `env`), then every server in `commands` (floor, gateway,
+    gateway_aws) with no CPU limit, then the floor and the gateway under Lambda's CPU share for
+    `memory_mb`, where a cgroup can impose it (else `cpu_share` says why it could not)."""
     results: dict[str, Any] = {
         "runs": runs,
+        "import_module": IMPORT_MODULE,
         "import_s": min(import_seconds(env) for _ in range(runs)),
         "import_without_bytecode_s": min(import_seconds_without_bytecode(env) for _ in range(2)),
+        "no_limit": best_starts(commands, key, runs, log),
     }
-    for name, variant in (("env", env), ("aws", aws_env)):
-        pairs = [start_to_answers(variant, key, log) for _ in range(runs)]
-        results[name] = {
-            "health_s": min(h for h, _ in pairs),
-            "chat_s": min(c for _, c in pairs),
-        }
+    share = lambda_cpu_share(memory_mb)
+    limited: dict[str, Any] = {"memory_mb": memory_mb, "cpu": share}
+    try:
+        with cpu_quota(share, f"bench-cpu-{os.getpid()}") as quota:
+            limited["mechanism"] = quota.describe()
+            print(f"cold start at {share:.2f} CPU ({memory_mb} MB): {limited['mechanism']}")
+            pair = {name: commands[name] for name in ("floor", "gateway")}
+            limited |= best_starts(pair, key, runs, log, quota)
+            limited["cpu_stat"] = quota.stat()
+    except CpuQuotaUnavailable as error:
+        limited["unavailable"] = str(error)
+        print(
+            f"cold start at {share:.2f} CPU ({memory_mb} MB) NOT measured, no CPU quota here: "
+            f"{error}; the figures with no CPU limit stand alone"
+        )
+    results["cpu_share"] = limited
     return results
 
 
@@ -510,58 +632,120 @@ def installed_sizes() -> dict[str, int]:
 # --- report --------------------------------------------------------------------------------
 
 
-def table(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per figure: the emulator's value, what the floor and the gateway add to it
-    (ms), their ratio, and the issue's target for that ratio."""
+def verdict(ratio: float | None, target: float | None) -> bool | None:
+    """Whether a ratio meets its target; None when either is missing."""
+    return None if target is None or ratio is None else ratio <= target
+
+
+def table(results: dict[str, Any], concurrency: int) -> list[dict[str, Any]]:
+    """One row per warm figure: a key, the emulator's value, what the floor and the gateway add
+    to it (ms; µs per chunk), their ratio, and the issue's target for that ratio."""
     rows = []
 
-    def add(label: str, emulator: float, floor: float, gateway: float, target: float | None):
+    def add(key: str, label: str, values: list[float], target: float | None) -> None:
+        emulator, floor, gateway = values
         floor_added, gateway_added = floor - emulator, gateway - emulator
         # A floor that adds (almost) nothing has no meaningful ratio: compare in ms then.
         ratio = gateway_added / floor_added if floor_added >= 0.05 else None
         rows.append(
             {
+                "key": key,
                 "measure": label,
                 "emulator": emulator,
                 "floor_added": floor_added,
                 "gateway_added": gateway_added,
                 "ratio": ratio,
                 "target": target,
-                "met": None if target is None or ratio is None else ratio <= target,
+                "met": verdict(ratio, target),
             }
         )
 
-    for level, key in (("c=1", "c1"), ("c=16", "concurrent")):
+    names = ("emulator", "floor", "gateway")
+    for level, key in (("1", "c1"), (str(concurrency), "concurrent")):
         r = results[key]
         for stat in ("p50", "p99"):
-            add(
-                f"latency {stat}, {level} (ms)",
-                r["emulator"][stat],
-                r["floor"][stat],
-                r["gateway"][stat],
-                TARGETS["latency"],
-            )
+            label = f"latency {stat}, c={level} (ms)"
+            values = [r[name][stat] for name in names]
+            add(f"latency_{stat}_{key}", label, values, TARGETS["latency"])
     s = results["stream"]
-    for stat, label, target in (
-        ("first_token_p50", "time to first token p50 (ms)", TARGETS["first token"]),
-        ("per_chunk_us", "time per streamed chunk (µs)", TARGETS["per chunk"]),
+    for key, stat, label, target in (
+        ("ttft_p50", "first_token_p50", "time to first token p50 (ms)", TARGETS["first token"]),
+        ("per_chunk", "per_chunk_us", "time per streamed chunk (µs)", TARGETS["per chunk"]),
     ):
-        add(label, s["emulator"][stat], s["floor"][stat], s["gateway"][stat], target)
+        add(key, label, [s[name][stat] for name in names], target)
     # For a rate, what is added is the extra wall time per request at that concurrency.
     c = results["concurrent"]
-    add(
-        "wall time per request at c=16 (ms)",
-        *(1000 / c[name]["rps"] for name in ("emulator", "floor", "gateway")),
-        None,
-    )
+    label = f"wall time per request at c={concurrency} (ms)"
+    add("wall_per_request", label, [1000 / c[name]["rps"] for name in names], None)
     return rows
+
+
+def summary(rows: list[dict[str, Any]], cold: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 13's figures, one row each: the floor's and the gateway's value (warm: ms added
+    over the emulator; cold: seconds from spawn to the first answered chat), the ratio
+    gateway/floor, the target and whether it is met; `note` says why a row has no ratio."""
+    out = []
+    for row in rows:
+        if row["key"] in ISSUE_13:
+            note = "" if row["ratio"] is not None else "no ratio: the floor adds < 0.05 ms"
+            out.append(
+                {
+                    "measure": f"added {row['measure']}",
+                    "floor": row["floor_added"],
+                    "gateway": row["gateway_added"],
+                    "ratio": row["ratio"],
+                    "target": row["target"],
+                    "met": row["met"],
+                    "note": note,
+                }
+            )
+    limited = cold["cpu_share"]
+    for label, starts in (
+        ("no CPU limit", cold["no_limit"]),
+        (f"{limited['cpu']:.2f} CPU, {limited['memory_mb']} MB", limited),
+    ):
+        measured = "floor" in starts
+        floor = starts["floor"]["chat_s"] if measured else None
+        gateway = starts["gateway"]["chat_s"] if measured else None
+        ratio = gateway / floor if measured else None
+        out.append(
+            {
+                "measure": f"cold start to first chat, {label} (s)",
+                "floor": floor,
+                "gateway": gateway,
+                "ratio": ratio,
+                "target": TARGETS["cold start"],
+                "met": verdict(ratio, TARGETS["cold start"]),
+                "note": "" if measured else f"not measured: {starts['unavailable']}",
+            }
+        )
+    return out
+
+
+def print_summary(rows: list[dict[str, Any]]) -> None:
+    """The compact table the report leads with."""
+    met = sum(row["met"] is True for row in rows)
+    judged = sum(row["met"] is not None for row in rows)
+    header = f"{'issue 13: gateway / floor':<48}{'floor':>9}{'gateway':>9}{'ratio':>7}{'target':>8}"
+    print("\n" + header + "\n" + "-" * len(header))
+    for row in rows:
+        number = "{:>9.3f}" if row["measure"].endswith("(s)") else "{:>9.2f}"
+        floor = "" if row["floor"] is None else number.format(row["floor"])
+        gateway = "" if row["gateway"] is None else number.format(row["gateway"])
+        ratio = "—" if row["ratio"] is None else f"{row['ratio']:.2f}"
+        target = f"≤{row['target']:g}"
+        mark = {True: "met", False: "MISSED", None: ""}[row["met"]]
+        note = f"  ({row['note']})" if row["note"] else ""
+        print(f"{row['measure']:<48}{floor:>9}{gateway:>9}{ratio:>7}{target:>8}  {mark}{note}")
+    print(f"{met} of {judged} targets met ({len(rows) - judged} without a ratio)")
 
 
 def print_report(report: dict[str, Any]) -> None:
     machine, config, results = report["machine"], report["config"], report["results"]
+    print_summary(report["summary"])
     print(
         f"\n{report['date']}  Python {machine['python']}  {machine['cpus']} CPUs  "
-        f"{machine['platform']}\ngateway on {machine['gateway_python']}\n"
+        f"{machine['platform']}\ngateway and floor on {machine['gateway_python']}\n"
         f"model {config['model']}; c=1 n={config['requests']} each, "
         f"streams n={config['stream_requests']} each ({STREAM_TOKENS} tokens), "
         f"c={config['concurrency']}: {config['rounds']} rounds x {config['round_requests']} each"
@@ -596,19 +780,39 @@ def print_report(report: dict[str, Any]) -> None:
         f"peak RSS: gateway {memory['gateway']['VmHWM'] / 1024:.1f} MiB, "
         f"floor {memory['floor']['VmHWM'] / 1024:.1f} MiB"
     )
-    cold = report["cold_start"]
-    print(
-        f"\ncold start, best of {cold['runs']} (s): import gateway.app {cold['import_s']:.3f} "
-        f"({cold['import_without_bytecode_s']:.3f} without .pyc files); "
-        f"run.sh to first /health {cold['env']['health_s']:.3f}, to first chat "
-        f"{cold['env']['chat_s']:.3f}; with secrets via the extension: /health "
-        f"{cold['aws']['health_s']:.3f}, chat {cold['aws']['chat_s']:.3f}"
-    )
+    print_cold_start(report["cold_start"])
     size = report["sizes"]
     print(
         f"sizes, unzipped: function package {size['function_package'] / 2**20:.2f} MiB, "
         f"dependency layer {size['layer'] / 2**20:.1f} MiB ({size['layer_source']})\n"
     )
+
+
+def print_cold_start(cold: dict[str, Any]) -> None:
+    print(
+        f"\ncold start, best of {cold['runs']} (s): import {cold['import_module']} "
+        f"{cold['import_s']:.3f} ({cold['import_without_bytecode_s']:.3f} without .pyc files)"
+    )
+    limited = cold["cpu_share"]
+    variants = [("no CPU limit", cold["no_limit"])]
+    if "unavailable" not in limited:
+        variants.append((f"{limited['cpu']:.2f} CPU", limited))
+    for label, starts in variants:
+        line = f"  {label:<14}" + "".join(
+            f"  {name} /health {starts[name]['health_s']:.3f}, chat {starts[name]['chat_s']:.3f};"
+            for name in ("floor", "gateway", "gateway_aws")
+            if name in starts
+        )
+        print(line.rstrip(";"))
+    if "unavailable" in limited:
+        print(f"  at {limited['cpu']:.2f} CPU: not measured ({limited['unavailable']})")
+    print("  (gateway_aws: keys and credentials read through the secrets extension, as on AWS)")
+    if "mechanism" in limited:
+        stat = limited["cpu_stat"]
+        print(
+            f"  CPU quota: {limited['mechanism']}; throttled in {stat['nr_throttled']} of "
+            f"{stat['nr_periods']} periods"
+        )
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -623,13 +827,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--round-requests", type=int, default=200, help="requests per target per round"
     )
-    parser.add_argument("--cold-runs", type=int, default=5, help="cold starts per variant")
+    parser.add_argument(
+        "--cold-runs", type=int, default=5, help="cold starts per server and CPU limit (best of)"
+    )
+    parser.add_argument(
+        "--memory-mb",
+        type=int,
+        default=None,
+        help="Lambda memory whose CPU share limits the cold starts (default: template.yaml's)",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "artifacts" / "bench.json")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    memory_mb = args.memory_mb or template_memory_mb()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     logs = args.output.parent
     for log in logs.glob("bench-*.log"):
@@ -653,9 +866,8 @@ def main(argv: list[str] | None = None) -> None:
     # split-bytes 0: one write per SSE event, so the emulator's own framing does not dominate.
     emulator_argv = [sys.executable, "-m", "emulator", "--host", HOST]
     emulator_argv += ["--port", str(emulator_port), "--split-bytes", "0"]
-    floor_argv = [sys.executable, "-m", "uvicorn", "benchmarks.floor:app", "--host", HOST]
-    floor_argv += ["--port", str(floor_port), "--loop", "uvloop", "--http", "httptools"]
-    floor_argv += ["--no-access-log", "--log-level", "warning"]
+    floor_argv, floor_env = floor_command(floor_env, floor_port)
+    gateway_argv, gateway_run_env = gateway_command(gateway_env, gateway_port)
 
     started = time.perf_counter()
     with (
@@ -663,8 +875,8 @@ def main(argv: list[str] | None = None) -> None:
               logs / "bench-emulator.log"),
         serve("floor", floor_argv, floor_env, floor_port, "/health", logs / "bench-floor.log")
         as floor_process,
-        serve("gateway", ["/bin/sh", str(RUN_SH)], run_sh_env(gateway_env, gateway_port),
-              gateway_port, "/health", logs / "bench-gateway.log") as gateway_process,
+        serve("gateway", gateway_argv, gateway_run_env, gateway_port, "/health",
+              logs / "bench-gateway.log") as gateway_process,
     ):  # fmt: skip
         targets = [
             Target(
@@ -702,7 +914,14 @@ def main(argv: list[str] | None = None) -> None:
                     "WORKERS_AI_BASE_URL": emulator_url + "/client/v4/accounts/{account_id}/ai",
                 }
             )
-            cold = cold_start(gateway_env, aws_env, key, args.cold_runs, logs / "bench-cold.log")
+            commands = {
+                "floor": partial(floor_command, floor_env),
+                "gateway": partial(gateway_command, gateway_env),
+                "gateway_aws": partial(gateway_command, aws_env),
+            }
+            cold = cold_start(
+                gateway_env, commands, key, args.cold_runs, memory_mb, logs / "bench-cold.log"
+            )
 
     report = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -722,14 +941,17 @@ def main(argv: list[str] | None = None) -> None:
             "rounds": args.rounds,
             "round_requests": args.round_requests,
             "emulator_split_bytes": 0,
+            "cold_runs": args.cold_runs,
+            "memory_mb": memory_mb,
             "wall_seconds": round(time.perf_counter() - started, 2),
         },
         "results": results,
-        "table": table(results),
+        "table": table(results, args.concurrency),
         "memory_kib": memory,
         "cold_start": cold,
         "sizes": sizes(),
     }
+    report["summary"] = summary(report["table"], cold)
     print_report(report)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.output} in {report['config']['wall_seconds']:.0f} s")
