@@ -28,9 +28,9 @@ Per model:
   `vad_filter` is on.
 - nova-3: the raw audio with its Content-Type, options in the query string (or JSON
   `{"audio": {"body": base64, "contentType": ...}, options...}`). Words are lower case without
-  punctuation; `punctuate` or `smart_format` add `punctuated_word` and punctuate the transcript;
-  `diarize` gives every word speaker 0; `detect_language` reports `detected_language`;
-  `sentiment` adds neutral sentiments.
+  punctuation around them; `punctuate` or `smart_format` add `punctuated_word` and punctuate
+  the transcript; `diarize` gives every word speaker 0; `detect_language` reports
+  `detected_language`; `sentiment` adds neutral sentiments.
 """
 
 import base64
@@ -248,7 +248,8 @@ def _nova_options(options: dict[str, Any], from_query: bool) -> dict[str, Any]:
 
 
 def _plain(word: str) -> str:
-    return re.sub(r"[^\w'-]", "", word.lower()) or word.lower()
+    """A word as Nova writes it unpunctuated: lower case, no punctuation around it."""
+    return re.sub(r"^\W+|\W+$", "", word.lower()) or word.lower()
 
 
 def _nova(body: dict[str, Any], raw: bytes | None, query: dict[str, str]) -> dict[str, Any]:
