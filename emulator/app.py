@@ -175,10 +175,10 @@ async def _serve(request: Request, route: RouteName, handler: Handler) -> Respon
         if len(raw) > state.max_body_bytes:
             raise UpstreamError(3006, f"Request is too large ({len(raw)} bytes)")
         entry["body_bytes"] = len(raw)
-        request.state.upload = raw if _takes_raw(request, route) else None
-        body = {} if request.method != "POST" or request.state.upload is not None else None
-        body = _parse_body(raw) if body is None else body
-        entry["body"] = None if request.state.upload is not None else body
+        upload = raw if _takes_raw(request, route) else None
+        request.state.upload = upload  # the handlers read a non-JSON body from here
+        body = _parse_body(raw) if request.method == "POST" and upload is None else {}
+        entry["body"] = body if upload is None else None
         model = {
             "run": request.path_params.get("model"),
             "chat": body.get("model"),

@@ -60,6 +60,9 @@ class Picture:
     references: list[bytes] = field(default_factory=list)
 
 
+Parser = Callable[[dict[str, Any]], Picture]
+
+
 @dataclass(frozen=True)
 class Rendered:
     """An answer: the encoded image, its media type, and whether it goes out as JSON."""
@@ -71,10 +74,6 @@ class Rendered:
     def result(self) -> dict[str, str]:
         """The envelope's `result` for JSON-answering models."""
         return {"image": base64.b64encode(self.data).decode()}
-
-
-def _size(value: int | None, default: int) -> int:
-    return value if value else default
 
 
 def _open(data: bytes, name: str) -> Image.Image:
@@ -106,7 +105,7 @@ def _source(body: dict[str, Any]) -> bytes | None:
     return data
 
 
-def _stable_diffusion(default_side: int, needs_source: bool, needs_mask: bool):
+def _stable_diffusion(default_side: int, needs_source: bool, needs_mask: bool) -> Parser:
     """The SD schema, shared by SDXL and the SD 1.5 img2img / inpainting models."""
 
     def parse(body: dict[str, Any]) -> Picture:
@@ -129,10 +128,9 @@ def _stable_diffusion(default_side: int, needs_source: bool, needs_mask: bool):
         if source is not None:
             size = _open(source, "image").size
             width, height = width or size[0], height or size[1]
-        side = default_side
         return Picture(
-            _size(width, side),
-            _size(height, side),
+            width or default_side,
+            height or default_side,
             params,
             source=source,
             mask=mask,
@@ -142,7 +140,9 @@ def _stable_diffusion(default_side: int, needs_source: bool, needs_mask: bool):
     return parse
 
 
-def _leonardo(default_side: int, max_side: int, guidance: tuple[float, float]):
+def _leonardo(
+    default_side: int, max_side: int, guidance: tuple[float, float], max_steps: int
+) -> Parser:
     """lucid-origin and phoenix-1.0: Leonardo's schemas differ only in their bounds."""
 
     def parse(body: dict[str, Any]) -> Picture:
@@ -152,12 +152,12 @@ def _leonardo(default_side: int, max_side: int, guidance: tuple[float, float]):
             "negative_prompt": check.string(body, "negative_prompt", min_length=1),
             "guidance": check.number(body, "guidance", minimum=guidance[0], maximum=guidance[1]),
             "seed": check.integer(body, "seed", minimum=0),
-            "num_steps": check.integer(body, "num_steps", minimum=1, maximum=50),
-            "steps": check.integer(body, "steps", minimum=1, maximum=40),
+            "num_steps": check.integer(body, "num_steps", minimum=1, maximum=max_steps),
+            "steps": check.integer(body, "steps", minimum=1, maximum=max_steps),
         }
         width = check.integer(body, "width", minimum=0, maximum=max_side)
         height = check.integer(body, "height", minimum=0, maximum=max_side)
-        return Picture(_size(width, default_side), _size(height, default_side), params)
+        return Picture(width or default_side, height or default_side, params)
 
     return parse
 
@@ -170,8 +170,9 @@ def _form_number(fields: dict[str, Any], key: str, kind: type) -> None:
             fields[key] = kind(value)
 
 
-def _flux_2(fixed_steps: bool):
+def _flux_2(fixed_steps: bool) -> Parser:
     def parse(fields: dict[str, Any]) -> Picture:
+        """Multipart fields: text as str, files as bytes."""
         fields = dict(fields)
         if fixed_steps:
             fields.pop("steps", None)
@@ -206,16 +207,14 @@ def _flux_2(fixed_steps: bool):
     return parse
 
 
-Parser = Callable[[dict[str, Any]], Picture]
-
 MODELS: dict[str, tuple[Parser, Output]] = {
     "@cf/black-forest-labs/flux-1-schnell": (_flux_1, "json"),
     "@cf/stabilityai/stable-diffusion-xl-base-1.0": (_stable_diffusion(1024, False, False), "png"),
     "@cf/bytedance/stable-diffusion-xl-lightning": (_stable_diffusion(1024, False, False), "png"),
     "@cf/runwayml/stable-diffusion-v1-5-img2img": (_stable_diffusion(512, True, False), "png"),
     "@cf/runwayml/stable-diffusion-v1-5-inpainting": (_stable_diffusion(512, True, True), "png"),
-    "@cf/leonardo/lucid-origin": (_leonardo(1120, 2500, (0, 10)), "json"),
-    "@cf/leonardo/phoenix-1.0": (_leonardo(1024, 2048, (2, 10)), "jpeg"),
+    "@cf/leonardo/lucid-origin": (_leonardo(1120, 2500, (0, 10), max_steps=40), "json"),
+    "@cf/leonardo/phoenix-1.0": (_leonardo(1024, 2048, (2, 10), max_steps=50), "jpeg"),
     "@cf/black-forest-labs/flux-2-dev": (_flux_2(fixed_steps=False), "json"),
     "@cf/black-forest-labs/flux-2-klein-4b": (_flux_2(fixed_steps=True), "json"),
     "@cf/black-forest-labs/flux-2-klein-9b": (_flux_2(fixed_steps=True), "json"),
@@ -242,7 +241,9 @@ def _field(model: str, picture: Picture) -> Image.Image:
     )
     rng = random.Random(hashlib.sha256(key.encode()).digest())
     grid = Image.new("RGB", (GRID, GRID))
-    grid.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(36)])
+    grid.putdata(
+        [(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(GRID * GRID)]
+    )
     return grid.resize((picture.width, picture.height), Image.Resampling.BICUBIC)
 
 
