@@ -41,7 +41,6 @@ from emulator.faults import Route as RouteName
 from emulator.models import (
     MODEL_ID,
     MODELS,
-    TEXT_EMBEDDINGS,
     ModelSpec,
     catalogue_entry,
     schema_for,
@@ -272,7 +271,7 @@ async def _run(
         return whole_json(envelope(rerank.rank(body)), fault)
     if spec.kind == "guard":
         return whole_json(envelope(shapes.native_result(guard.judge(body, spec))), fault)
-    if spec.task == TEXT_EMBEDDINGS:
+    if spec.kind == "embeddings":
         if "messages" in body or "prompt" in body:
             raise _task_mismatch(spec)
         texts = embeddings.parse_inputs(body.get("text"), "text")
@@ -308,7 +307,7 @@ async def _embeddings(
     request: Request, body: dict[str, Any], fault: FaultSpec | None, model: Any
 ) -> Response:
     spec = _resolve(model)
-    if spec.task != TEXT_EMBEDDINGS:
+    if spec.kind != "embeddings":
         raise _task_mismatch(spec)
     texts = embeddings.parse_inputs(body.get("input"), "input")
     encoding = body.get("encoding_format") or "float"

@@ -199,9 +199,8 @@ def test_flux_2_refuses_bad_fields_and_large_references(api: httpx.Client) -> No
     assert error_of(multipart(api, FLUX_2, {"prompt": "x"}, junk)) == (400, 3010)
 
 
-def test_flux_2_klein_fixes_steps(api: httpx.Client) -> None:
-    four = enveloped(multipart(api, KLEIN, {"prompt": "a kite", "width": "256", "height": "256"}))
-    nine = enveloped(
-        multipart(api, KLEIN, {"prompt": "a kite", "width": "256", "height": "256", "steps": "9"})
-    )
-    assert four == nine
+@pytest.mark.parametrize("model", [KLEIN, "@cf/black-forest-labs/flux-2-klein-9b"])
+def test_flux_2_klein_fixes_steps(api: httpx.Client, model: str) -> None:
+    fields = {"prompt": "a kite", "width": "256", "height": "256"}
+    four = enveloped(multipart(api, model, fields))
+    assert four == enveloped(multipart(api, model, fields | {"steps": "9"}))

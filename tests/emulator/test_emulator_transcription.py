@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from media_checks import error_of, wav
+from media_checks import error_of, mp3_duration, wav
 
 WHISPER = "@cf/openai/whisper"
 TINY = "@cf/openai/whisper-tiny-en"
@@ -71,6 +71,21 @@ def test_one_more_sentence_for_every_further_five_seconds(api: httpx.Client) -> 
     assert answer["text"] == described(audio, "12.0", 8000) + more
     assert_spread(answer["words"], 12.0)
     assert answer["vtt"].count(" --> ") == 3
+
+
+def test_an_mp3_without_a_comment_is_described_with_its_frame_duration(
+    api: httpx.Client,
+) -> None:
+    tagged = api.post(f"/run/{AURA}", json={"text": "sixteen characters"}).content
+    untagged = tagged[10 + (tagged[6] << 21 | tagged[7] << 14 | tagged[8] << 7 | tagged[9]) :]
+    duration = mp3_duration(untagged)
+    answer = result(upload(api, WHISPER, untagged))
+    fingerprint = hashlib.sha256(untagged).hexdigest()[:8]
+    assert answer["text"] == (
+        f"Emulated transcript of {duration:.1f} seconds of 24000 hertz mono mp3 audio, "
+        f"fingerprint {fingerprint}."
+    )
+    assert_spread(answer["words"], duration)
 
 
 def test_silence_has_an_empty_transcript(api: httpx.Client) -> None:
