@@ -11,16 +11,27 @@ from typing import Any
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from emulator import embeddings, shapes, text
+from emulator import (
+    embeddings,
+    guard,
+    images,
+    rerank,
+    shapes,
+    speech,
+    text,
+    transcription,
+)
+from emulator import validation as check
 from emulator.errors import UpstreamError, envelope, error_response
 from emulator.faults import (
-    STALL_SECONDS,
     FaultSpec,
     FaultStore,
     abort_connection,
@@ -30,11 +41,11 @@ from emulator.faults import Route as RouteName
 from emulator.models import (
     MODEL_ID,
     MODELS,
-    TEXT_EMBEDDINGS,
     ModelSpec,
     catalogue_entry,
     schema_for,
 )
+from emulator.responses import streamed, whole, whole_json
 from emulator.sse import sse_body
 
 BASE_PATH = "/client/v4/accounts/{account_id}/ai"
@@ -52,25 +63,6 @@ class EmulatorApp(Starlette):
         if scope["type"] == "http":
             scope["emulator.server_send"] = send
         await super().__call__(scope, receive, send)
-
-
-class HalfResponse(JSONResponse):
-    """A JSON answer that sends half its body, then drops the connection or (`stall`) goes
-    silent until the client leaves."""
-
-    def __init__(self, content: Any, stall: bool) -> None:
-        super().__init__(content)
-        self.stall = stall
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        start = {"type": "http.response.start", "status": self.status_code}
-        await send(start | {"headers": self.raw_headers})
-        half = self.body[: len(self.body) // 2]
-        await send({"type": "http.response.body", "body": half, "more_body": True})
-        if self.stall:
-            await until_disconnected(receive, STALL_SECONDS)
-        else:
-            await abort_connection(scope)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -111,6 +103,14 @@ def _task_mismatch(spec: ModelSpec) -> UpstreamError:
     return UpstreamError(5007, f"No such model {spec.name} or task: it does {spec.task}")
 
 
+def _takes_raw(request: Request, route: RouteName) -> bool:
+    """Whether /run's body is not JSON but raw audio or a multipart form: for a model that
+    takes those (models.ModelSpec.body), whenever the Content-Type is not JSON."""
+    spec = MODELS.get(request.path_params.get("model", "")) if route == "run" else None
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return spec is not None and spec.body != "json" and media_type != "application/json"
+
+
 def _reject_if_busy(body: dict[str, Any]) -> bool:
     options = body.get("options")
     return isinstance(options, dict) and options.get("rejectIfBusy") is True
@@ -132,19 +132,6 @@ def _generate(request: Request, chat: text.ChatRequest, spec: ModelSpec) -> text
 
 def _completion_id(request: Request) -> tuple[str, int]:
     return f"chatcmpl-emu-{next(request.app.state.ids)}", int(time.time())
-
-
-def _json(request: Request, payload: Any, fault: FaultSpec | None) -> Response:
-    if fault is None:
-        return JSONResponse(payload)
-    if fault.cut_after_chunks is not None or fault.stall_after_chunks is not None:
-        return HalfResponse(payload, stall=fault.cut_after_chunks is None)
-    if fault.garble_after_chunks is not None:
-        body = JSONResponse(payload).body
-        return Response(body[: len(body) // 2], media_type="application/json")
-    if fault.error_after_chunks is not None:
-        return JSONResponse(fault.error_event())
-    return JSONResponse(payload)
 
 
 def _sse(request: Request, events: Iterable[dict[str, Any]], fault: FaultSpec | None) -> Response:
@@ -177,6 +164,7 @@ async def _serve(request: Request, route: RouteName, handler: Handler) -> Respon
         "query": dict(request.query_params),
         "headers": {k: v for k, v in request.headers.items() if k != "authorization"},
         "body": None,
+        "body_bytes": None,
         "status": None,
     }
     state.requests.append(entry)
@@ -185,8 +173,11 @@ async def _serve(request: Request, route: RouteName, handler: Handler) -> Respon
         raw = await request.body()
         if len(raw) > state.max_body_bytes:
             raise UpstreamError(3006, f"Request is too large ({len(raw)} bytes)")
-        body = _parse_body(raw) if request.method == "POST" else {}
-        entry["body"] = body
+        entry["body_bytes"] = len(raw)
+        upload = raw if _takes_raw(request, route) else None
+        request.state.upload = upload  # the handlers read a non-JSON body from here
+        body = _parse_body(raw) if request.method == "POST" and upload is None else {}
+        entry["body"] = body if upload is None else None
         model = {
             "run": request.path_params.get("model"),
             "chat": body.get("model"),
@@ -229,23 +220,68 @@ async def _apply_fault(request: Request, fault: FaultSpec | None) -> Response | 
 # --- Workers AI routes ---------------------------------------------------------------------
 
 
+async def _form_fields(request: Request) -> dict[str, Any]:
+    """A multipart/form-data body as a dict: text fields as str, files as their bytes."""
+    try:
+        form = await request.form(max_part_size=request.app.state.max_body_bytes)
+    except (MultiPartException, HTTPException) as exc:
+        raise text.bad_input(f"malformed multipart body: {exc}") from exc
+    return {
+        key: await value.read() if isinstance(value, UploadFile) else value
+        for key, value in form.multi_items()
+    }
+
+
+async def _image(
+    request: Request, spec: ModelSpec, body: dict[str, Any], fault: FaultSpec | None
+) -> Response:
+    if spec.body == "multipart":
+        if request.state.upload is None:  # JSON: the schema wants a multipart body
+            check.require(body, "multipart")
+            raise check.model_error("send the request as multipart/form-data")
+        body = await _form_fields(request)
+    image = images.render(spec.name, body)
+    if image.as_json:
+        return whole_json(envelope(image.result()), fault)
+    return whole(image.data, image.media_type, fault)
+
+
+async def _speech(
+    request: Request, spec: ModelSpec, body: dict[str, Any], fault: FaultSpec | None
+) -> Response:
+    result = speech.synthesize(spec.name, body)
+    if not result.streamed:
+        return whole_json(envelope(result.result()), fault)
+    return streamed(request, result.chunks(), result.media_type, fault)
+
+
 async def _run(
     request: Request, body: dict[str, Any], fault: FaultSpec | None, model: Any
 ) -> Response:
     spec = _resolve(model)
-    if spec.task == TEXT_EMBEDDINGS:
+    if spec.kind == "image":
+        return await _image(request, spec, body, fault)
+    if spec.kind == "speech":
+        return await _speech(request, spec, body, fault)
+    if spec.kind == "transcription":
+        query = dict(request.query_params)
+        result = transcription.transcribe(spec.name, body, request.state.upload, query)
+        return whole_json(envelope(result), fault)
+    if spec.kind == "rerank":
+        return whole_json(envelope(rerank.rank(body)), fault)
+    if spec.kind == "guard":
+        return whole_json(envelope(shapes.native_result(guard.judge(body, spec))), fault)
+    if spec.kind == "embeddings":
         if "messages" in body or "prompt" in body:
             raise _task_mismatch(spec)
         texts = embeddings.parse_inputs(body.get("text"), "text")
-        return _json(request, envelope(embeddings.native_result(spec, texts)), fault)
+        return whole_json(envelope(embeddings.native_result(spec, texts)), fault)
     chat = text.parse_chat(body, spec, openai_route=False)
     gen = _generate(request, chat, spec)
     if spec.stream_format == "none":
-        return _json(
-            request, envelope(shapes.chat_completion(gen, *_completion_id(request))), fault
-        )
+        return whole_json(envelope(shapes.chat_completion(gen, *_completion_id(request))), fault)
     if not chat.stream:
-        return _json(request, envelope(shapes.native_result(gen)), fault)
+        return whole_json(envelope(shapes.native_result(gen)), fault)
     if spec.stream_format == "native":
         return _sse(request, shapes.native_events(gen), fault)
     return _sse(request, shapes.openai_chunks(gen, *_completion_id(request)), fault)
@@ -255,24 +291,27 @@ async def _chat(
     request: Request, body: dict[str, Any], fault: FaultSpec | None, model: Any
 ) -> Response:
     spec = _resolve(model)
-    if spec.task == TEXT_EMBEDDINGS:
+    if spec.kind == "guard":
+        gen = guard.judge(body, spec)
+        return whole_json(shapes.chat_completion(gen, *_completion_id(request)), fault)
+    if spec.kind != "chat":
         raise _task_mismatch(spec)
     chat = text.parse_chat(body, spec, openai_route=True)
     gen = _generate(request, chat, spec)
     if chat.stream and spec.stream_format != "none":
         return _sse(request, shapes.openai_chunks(gen, *_completion_id(request)), fault)
-    return _json(request, shapes.chat_completion(gen, *_completion_id(request)), fault)
+    return whole_json(shapes.chat_completion(gen, *_completion_id(request)), fault)
 
 
 async def _embeddings(
     request: Request, body: dict[str, Any], fault: FaultSpec | None, model: Any
 ) -> Response:
     spec = _resolve(model)
-    if spec.task != TEXT_EMBEDDINGS:
+    if spec.kind != "embeddings":
         raise _task_mismatch(spec)
     texts = embeddings.parse_inputs(body.get("input"), "input")
     encoding = body.get("encoding_format") or "float"
-    return _json(request, embeddings.openai_result(spec, texts, encoding), fault)
+    return whole_json(embeddings.openai_result(spec, texts, encoding), fault)
 
 
 def _positive(request: Request, name: str, default: int) -> int:
@@ -295,13 +334,13 @@ async def _search(
     per_page, page = _positive(request, "per_page", DEFAULT_PER_PAGE), _positive(request, "page", 1)
     shown = rows[(page - 1) * per_page : page * per_page]
     info = {"count": len(shown), "page": page, "per_page": per_page, "total_count": len(rows)}
-    return _json(request, envelope(shown) | {"result_info": info}, fault)
+    return whole_json(envelope(shown) | {"result_info": info}, fault)
 
 
 async def _schema(
     request: Request, body: dict[str, Any], fault: FaultSpec | None, model: Any
 ) -> Response:
-    return _json(request, envelope(schema_for(_resolve(model))), fault)
+    return whole_json(envelope(schema_for(_resolve(model))), fault)
 
 
 def _route(path: str, route: RouteName, handler: Handler, method: str) -> Route:

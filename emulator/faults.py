@@ -1,8 +1,9 @@
 """Fault injection, queued per app: errors, latency, dropped connections, and answers that go
 wrong after they started (cut, stalled, garbled, or an error where the result should be).
 
-The `*_after_chunks` faults count stream events; on a whole JSON answer they act on its body
-(cut or stall halfway, garble it, or answer an error object under 200).
+The `*_after_chunks` faults count stream events (SSE events, or the chunks of a streamed audio
+body); on a whole answer (JSON, or an image's bytes) they act on its body (cut or stall halfway,
+garble it, or answer an error object under 200). See responses.py and sse.py.
 """
 
 import asyncio
