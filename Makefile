@@ -1,13 +1,17 @@
 # The local contract: `make dev` serves the gateway, `make test` runs every test.
 # Both create .venv on first use.
 
+.DEFAULT_GOAL := help
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions/gateway:$(CURDIR)
 
-.PHONY: dev test lint format openapi parameters emulator clean
+.PHONY: help dev test lint typecheck format openapi parameters emulator clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
 $(STAMP): requirements-dev.txt functions/gateway/requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,32 +38,36 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json $(STAMP)
 	cd tests/node && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-dev: $(STAMP)
+dev: $(STAMP) ## serve the gateway on http://127.0.0.1:8787 (the emulator without Cloudflare credentials)
 	$(BIN)/python scripts/dev.py
 
-emulator: $(STAMP)
+emulator: $(STAMP) ## serve the Workers AI emulator alone
 	$(BIN)/python -m emulator
 
-test: $(STAMP) $(CLIENTS) aws-check
+test: $(STAMP) $(CLIENTS) aws-check ## lint, type-check, the offline AWS checks and every test (what CI runs)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(STAMP)
+typecheck: $(STAMP) ## mypy (strict) on the gateway and the emulator
+	$(BIN)/mypy
+
+format: $(STAMP) ## fix what ruff can, and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-openapi: $(STAMP)
+openapi: $(STAMP) ## regenerate static/openapi.json from the routes
 	$(BIN)/python scripts/export_openapi.py > static/openapi.json
 
-parameters: $(STAMP)
+parameters: $(STAMP) ## regenerate docs/api.md's parameter tables
 	$(BIN)/python scripts/parameter_table.py
 
-clean:
+clean: ## remove the virtualenvs and build output
 	rm -rf $(VENV) .venv-sam .venv-checkov .venv-runtime $(LLAMA_VENV) tests/node/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
 
 # ---- AWS (SAM) ---------------------------------------------------------------------------------
@@ -89,7 +97,7 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@
 
-aws-check: sam-validate checkov sam-build
+aws-check: sam-validate checkov sam-build ## sam validate, checkov and sam build, offline
 
 sam-validate: $(SAM_STAMP)
 	$(SAM) validate --lint --region $(SAM_REGION)
@@ -107,18 +115,18 @@ sam-build: $(SAM_STAMP)
 
 # Checks a running gateway, local or deployed: make smoke BASE_URL=https://... API_KEY=...
 # [DOCS_URL=https://... where the docs page is, when not at BASE_URL]
-smoke: $(STAMP)
+smoke: $(STAMP) ## check a running gateway: make smoke BASE_URL=... API_KEY=...
 	$(BIN)/python scripts/smoke.py --base-url "$(BASE_URL)" --api-key "$(API_KEY)" \
 		$(if $(DOCS_URL),--docs-url "$(DOCS_URL)")
 
 # Build and deploy to AWS (first time: guided), then print the URLs and the key command.
-deploy: $(SAM_STAMP)
+deploy: $(SAM_STAMP) ## sam build and deploy (guided the first time)
 	SAM="$(SAM)" scripts/deploy.sh
 
 # Replace the deployed Cloudflare API token: typed without echo (or piped in), never an argument.
 # Options: make cloudflare-token CONFIG_ENV=prod
 CONFIG_ENV ?= default
-cloudflare-token: $(STAMP)
+cloudflare-token: $(STAMP) ## replace the deployed Cloudflare API token
 	$(BIN)/python scripts/cloudflare_token.py --config-env "$(CONFIG_ENV)"
 
 # ---- Benchmark ---------------------------------------------------------------------------------
@@ -134,5 +142,5 @@ $(RUNTIME_STAMP): functions/gateway/requirements.txt
 	$(RUNTIME_VENV)/bin/python -m pip install --quiet -r functions/gateway/requirements.txt
 	touch $@
 
-bench: $(STAMP) $(RUNTIME_STAMP)
+bench: $(STAMP) $(RUNTIME_STAMP) ## the gateway against the floor and the emulator: artifacts/bench.json
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

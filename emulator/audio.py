@@ -14,6 +14,7 @@ import hashlib
 import io
 import wave
 from dataclasses import dataclass
+from typing import Any
 
 import lameenc
 import mutagen
@@ -142,7 +143,8 @@ def wav(pcm: bytes, rate: int, comment: str | None = None) -> bytes:
     if comment:
         tagged = WAVE(buffer)
         tagged.add_tags()
-        tagged.tags.add(_comment_frame(comment))
+        tags: Any = tagged.tags
+        tags.add(_comment_frame(comment))
         buffer.seek(0)
         tagged.save(buffer, padding=lambda _: 0)
     return buffer.getvalue()

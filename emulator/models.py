@@ -47,6 +47,20 @@ class ModelSpec:
         return self.stream_format != "native"
 
 
+IMAGE_MODELS: list[tuple[str, BodyKind, tuple[str, ...]]] = [
+    ("@cf/black-forest-labs/flux-1-schnell", "json", ()),
+    ("@cf/stabilityai/stable-diffusion-xl-base-1.0", "json", ("beta",)),
+    ("@cf/bytedance/stable-diffusion-xl-lightning", "json", ("beta",)),
+    ("@cf/runwayml/stable-diffusion-v1-5-img2img", "json", ("beta",)),
+    ("@cf/runwayml/stable-diffusion-v1-5-inpainting", "json", ("beta",)),
+    ("@cf/leonardo/lucid-origin", "json", ("partner",)),
+    ("@cf/leonardo/phoenix-1.0", "json", ("partner",)),
+    ("@cf/black-forest-labs/flux-2-dev", "multipart", ("partner",)),
+    ("@cf/black-forest-labs/flux-2-klein-4b", "multipart", ("partner",)),
+    ("@cf/black-forest-labs/flux-2-klein-9b", "multipart", ("partner",)),
+]
+"""Text-to-image models: name, how `/run` reads the body, catalogue flags."""
+
 _SPECS = [
     ModelSpec(
         "@cf/meta/llama-4-scout-17b-16e-instruct",
@@ -101,18 +115,7 @@ _SPECS = [
     ModelSpec("@cf/baai/bge-reranker-base", TEXT_CLASSIFICATION, 0, kind="rerank"),
     *(
         ModelSpec(name, TEXT_TO_IMAGE, 0, kind="image", body=body, flags=flags)
-        for name, body, flags in [
-            ("@cf/black-forest-labs/flux-1-schnell", "json", ()),
-            ("@cf/stabilityai/stable-diffusion-xl-base-1.0", "json", ("beta",)),
-            ("@cf/bytedance/stable-diffusion-xl-lightning", "json", ("beta",)),
-            ("@cf/runwayml/stable-diffusion-v1-5-img2img", "json", ("beta",)),
-            ("@cf/runwayml/stable-diffusion-v1-5-inpainting", "json", ("beta",)),
-            ("@cf/leonardo/lucid-origin", "json", ("partner",)),
-            ("@cf/leonardo/phoenix-1.0", "json", ("partner",)),
-            ("@cf/black-forest-labs/flux-2-dev", "multipart", ("partner",)),
-            ("@cf/black-forest-labs/flux-2-klein-4b", "multipart", ("partner",)),
-            ("@cf/black-forest-labs/flux-2-klein-9b", "multipart", ("partner",)),
-        ]
+        for name, body, flags in IMAGE_MODELS
     ),
     ModelSpec("@cf/openai/whisper", SPEECH_RECOGNITION, 0, kind="transcription", body="audio"),
     ModelSpec(

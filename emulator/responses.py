@@ -56,7 +56,7 @@ def whole(content: bytes, media_type: str, fault: FaultSpec | None) -> Response:
 
 def whole_json(payload: Any, fault: FaultSpec | None) -> Response:
     """A JSON answer, spoilt as the fault says."""
-    return whole(JSONResponse(payload).body, "application/json", fault)
+    return whole(bytes(JSONResponse(payload).body), "application/json", fault)
 
 
 async def _chunks(request: Request, chunks: list[bytes], fault: FaultSpec) -> AsyncIterator[bytes]:

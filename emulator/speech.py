@@ -146,7 +146,7 @@ class Speech:
         return {"audio": base64.b64encode(self.data).decode()}
 
 
-def _tone(char: str, base_pitch: float, rate: int) -> array.array:
+def _tone(char: str, base_pitch: float, rate: int) -> array.array[int]:
     samples = round(CHAR_SECONDS * rate)
     block = array.array("h", bytes(2 * samples))
     if not char.isalnum():
@@ -163,7 +163,7 @@ def _tone(char: str, base_pitch: float, rate: int) -> array.array:
 def pcm(text: str, voice: str, rate: int) -> bytes:
     """The emulated voice: 16-bit mono PCM at `rate`, 60 ms a character."""
     base_pitch = 110 + int.from_bytes(hashlib.sha256(voice.encode()).digest()[:2]) % 220
-    tones: dict[str, array.array] = {}
+    tones: dict[str, array.array[int]] = {}
     out = array.array("h")
     for char in text:
         if char not in tones:

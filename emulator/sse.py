@@ -38,7 +38,8 @@ async def sse_body(
     garbled event or an error event in place of event N.
     """
     fault = fault or FaultSpec()
-    for count, event in enumerate(itertools.chain(events, [DONE])):
+    stream: Iterable[dict[str, Any] | str] = itertools.chain(events, [DONE])
+    for count, event in enumerate(stream):
         if fault.cut_after_chunks is not None and count >= fault.cut_after_chunks:
             await abort()
             return

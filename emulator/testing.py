@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import httpx
 import uvicorn
@@ -22,7 +22,9 @@ ACCOUNT_ID = "emulator"
 class ServerThread:
     """Serve `app` with uvicorn in a daemon thread; use as a context manager or start()/stop()."""
 
-    def __init__(self, app: ASGIApp, lifespan: str = "off", host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: ASGIApp, lifespan: Literal["auto", "on", "off"] = "off", host: str = "127.0.0.1"
+    ) -> None:
         self.app = app
         self.host = host
         self.lifespan = lifespan

@@ -135,11 +135,11 @@ def _parse_content(content: Any, index: int, spec: ModelSpec) -> tuple[str, int]
     if isinstance(content, str):
         return content, 0
     if not isinstance(content, list):
-        kind = "null" if content is None else type(content).__name__
-        raise bad_input(f"messages[{index}].content must be a string, got {kind}")
+        got = "null" if content is None else type(content).__name__
+        raise bad_input(f"messages[{index}].content must be a string, got {got}")
     texts, images = [], 0
     for part in content:
-        kind = part.get("type") if isinstance(part, dict) else None
+        kind = str(part.get("type")) if isinstance(part, dict) else None
         if kind == "text" and isinstance(part.get("text"), str):
             texts.append(part["text"])
         elif kind == "image_url":
@@ -278,7 +278,7 @@ def value_for(schema: Any, depth: int = 0) -> Any:
         "boolean": True,
         "array": [],
         "null": None,
-    }.get(kind, "emulated")
+    }.get(str(kind), "emulated")
 
 
 def schema_in_messages(messages: list[Message]) -> dict[str, Any] | None:

@@ -126,7 +126,7 @@ def assert_error(
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
     openai_schemas.validate("ErrorResponse", body)
-    assert set(body) == {"error"}, "not OpenAI's envelope (FastAPI's default body?)"
+    assert set(body) == {"error"}, "not OpenAI's envelope"
     assert set(body["error"]) == {"message", "type", "param", "code"}
     assert body["error"]["message"]
     assert "Traceback" not in response.text

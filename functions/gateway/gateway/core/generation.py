@@ -78,7 +78,9 @@ class Dialect:
         return None
 
 
-async def _pieces(first: Piece | None, events: AsyncIterator[dict[str, Any]]):
+async def _pieces(
+    first: Piece | None, events: AsyncIterator[dict[str, Any]]
+) -> AsyncIterator[Piece]:
     if first is not None:
         yield first
     async for event in events:

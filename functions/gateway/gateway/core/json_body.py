@@ -1,6 +1,6 @@
 """Refuse JSON request bodies whose values the gateway could not carry, with a 400 naming the field.
 
-Python's `json` module (which FastAPI parses bodies with) accepts more than RFC 8259 JSON:
+Python's `json` module (which the gateway parses bodies with) accepts more than RFC 8259 JSON:
 `NaN`, `Infinity` and overflowing numbers such as `1e999` (RFC 8259 §6 allows only finite
 numbers), lone UTF-16 surrogates such as `"\\ud800"` (§8.2: not Unicode text, and not
 encodable as the UTF-8 that logs and Workers AI need), and any depth of nesting until the
@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
-
-from fastapi import Request
+from collections.abc import Iterable
+from typing import Any, cast
 
 from gateway.core.errors import GatewayError, param_name
 
@@ -66,7 +65,7 @@ def _check_text(text: str, trail: Trail) -> None:
 def _check_scalar(value: str | float, trail: Trail) -> None:
     if type(value) is str:
         _check_text(value, trail)
-    elif not math.isfinite(value):
+    elif not math.isfinite(cast(float, value)):
         raise _bad(trail, "JSON numbers must be finite (no NaN or Infinity)")
 
 
@@ -91,6 +90,7 @@ def check_value(value: Any) -> None:
     pending: list[tuple[Any, int, Trail]] = [(value, 1, None)]
     while pending:
         node, depth, trail = pending.pop()
+        items: Iterable[tuple[Any, Any]]
         if type(node) is dict:
             if not _plain_text("".join(node)):
                 for key in node:
@@ -110,18 +110,3 @@ def check_value(value: Any) -> None:
                     raise _bad((key, trail), f"JSON is nested more than {MAX_DEPTH} levels deep")
                 if item:
                     pending.append((item, depth + 1, (key, trail)))
-
-
-async def check_json_body(request: Request) -> None:
-    """FastAPI dependency for every /v1 route: checks the body FastAPI already parsed.
-
-    `Request.json()` is cached on the request, so this costs a walk, not a second parse. A
-    body that is empty or not JSON is left to the schema validation, which reports it.
-    """
-    if not await request.body():
-        return
-    try:
-        value = await request.json()
-    except (ValueError, RecursionError):
-        return
-    check_value(value)

@@ -1,10 +1,10 @@
 """Reading Workers AI's answers: one neutral `Piece` for whole answers and stream events alike,
 their usage and tool calls, stop sequences, and finish reasons.
 
-Workers AI answers in two shapes, on `/run` and in its streams alike (docs/upstream.md#answers):
-the native one (`{"response", "tool_calls", "usage"}`, tool calls without ids and with object
-arguments) and, for newer models, OpenAI's own objects. Every API's translation starts from a
-`Piece`; none reads the upstream's shapes itself.
+Workers AI answers in two shapes, on `/run` and in its streams alike
+(docs/upstream.md#answer-shapes): the native one (`{"response", "tool_calls", "usage"}`, tool
+calls without ids and with object arguments) and, for newer models, OpenAI's own objects. Every
+API's translation starts from a `Piece`; none reads the upstream's shapes itself.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ USAGE_DETAILS = (
     ("prompt_tokens_details", "cached_tokens"),
     ("completion_tokens_details", "reasoning_tokens"),
 )
-"""The token breakdowns Workers AI reports (reference/workers-ai.md, prompt caching; gpt-oss's
+"""The token breakdowns Workers AI reports (docs/upstream.md#prompt-caching; gpt-oss's
 reasoning), under OpenAI's `CompletionUsage` names, which are also the upstream's."""
 
 

@@ -18,8 +18,9 @@ import sqlite3
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway.core.config import Settings
 from gateway.core.errors import GatewayError
@@ -27,13 +28,15 @@ from gateway.core.observability import describe_exception, logger
 
 DAY = 86400
 
+T = TypeVar("T")
+
 
 def key_owner(api_key: str) -> str:
     """The owner a key's records are filed under: the hex SHA-256 of the key."""
     return hashlib.sha256(api_key.encode()).hexdigest()
 
 
-async def _in_thread(function: Any, *args: Any) -> Any:
+async def _in_thread(function: Callable[..., T], *args: Any) -> T:
     """Run a blocking store call in a worker thread; a broken store is a 503, never a 500."""
     try:
         return await asyncio.to_thread(function, *args)
@@ -53,7 +56,8 @@ def _encode(record: dict[str, Any]) -> bytes:
 
 
 def _decode(blob: bytes) -> dict[str, Any]:
-    return json.loads(zlib.decompress(blob))
+    record: dict[str, Any] = json.loads(zlib.decompress(blob))
+    return record
 
 
 class ResponseStore:

@@ -2,12 +2,12 @@
 body for one model of the chain.
 
 Chat completions, legacy completions, the Responses API and the Messages API each turn their
-request into one `TextGenerationInput`: Workers AI's chat messages (docs/upstream.md#messages),
-the sampling parameters, function tools and the tool choice, the response format and the
-reasoning effort, all in the upstream's own vocabulary. `run_body` then fits it to one model
-(`catalog.Capabilities`): images only for vision models, earlier reasoning only for reasoning
-models, penalties within the model's range, the reasoning effort to the nearest level it takes,
-the bare prompt for models that have that form.
+request into one `TextGenerationInput`: Workers AI's chat messages
+(docs/upstream.md#request-fields), the sampling parameters, function tools and the tool choice,
+the response format and the reasoning effort, all in the upstream's own vocabulary. `run_body`
+then fits it to one model (`catalog.Capabilities`): images only for vision models, earlier
+reasoning only for reasoning models, penalties within the model's range, the reasoning effort to
+the nearest level it takes, the bare prompt for models that have that form.
 
 Messages are plain dicts:
 
@@ -160,7 +160,7 @@ def _text(parts: list[dict[str, Any]]) -> str:
 def _for_model(message: dict[str, Any], caps: Capabilities) -> dict[str, Any]:
     """One message as this model takes it: a user turn's images only for a vision model (else
     its text), an assistant turn's earlier reasoning only for a reasoning model, where Workers
-    AI reads it back (docs/upstream.md#reasoning-from-earlier-turns)."""
+    AI reads it back (docs/upstream.md#gpt-oss)."""
     role = message["role"]
     if role == "user" and isinstance(message["content"], list) and caps.vision is False:
         return {**message, "content": _text(message["content"])}

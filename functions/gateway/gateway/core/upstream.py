@@ -1,7 +1,7 @@
 """The Workers AI REST client: URLs, credentials, timeouts, the envelope and its errors.
 
 Nothing from upstream is trusted: a 2xx counts only when it has the documented shape of a
-success (reference/workers-ai.md), and upstream error text is scrubbed of control characters
+success (docs/upstream.md#answer-shapes), and upstream error text is scrubbed of control characters
 and secret values before anything answers or logs it.
 """
 
@@ -126,7 +126,7 @@ Shape = Callable[[Any], bool]
 
 
 def is_text_result(result: Any) -> bool:
-    """Text generation (reference/workers-ai.md, "Native /run text generation"): the native
+    """Text generation (docs/upstream.md#answer-shapes): the native
     `{response, tool_calls?, usage?}`, or an OpenAI chat.completion whose first choice has a
     message (newer models; gpt-oss)."""
     if not isinstance(result, dict):
@@ -170,7 +170,7 @@ _HEADER_SAFE = re.compile(r"[!-~]{1,256}")
 
 def session_affinity(prompt_cache_key: str | None) -> dict[str, str]:
     """Upstream headers that keep a conversation on one Workers AI replica, so its prompt
-    prefix stays cached (reference/workers-ai.md, prompt caching): OpenAI's `prompt_cache_key`
+    prefix stays cached (docs/upstream.md#prompt-caching): OpenAI's `prompt_cache_key`
     as `x-session-affinity`. A key that cannot go into a header as it is (anything but visible
     ASCII, or longer than 256) is sent as its SHA-256 hex: still one value per key."""
     if not prompt_cache_key:

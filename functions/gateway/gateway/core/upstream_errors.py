@@ -1,7 +1,7 @@
 """Every way a Workers AI call can fail, in one table: can the backup help, what the client sees.
 
 The fallback policy (fallback.py) and the mapping onto the client's error (`from_upstream`) both
-read `rule_for`. The rows follow the error table of reference/workers-ai.md ("Envelope and
+read `rule_for`. The rows follow the error codes of docs/upstream.md#error-codes ("Envelope and
 errors"): Cloudflare's code decides when the answer carried a known one, else the HTTP status,
 else what went wrong on the wire. A 2xx that is not the documented success shape counts as an
 upstream failure like a 5xx (the backup is tried; 502 when nothing answered).
@@ -99,7 +99,7 @@ CODES: dict[int, Rule] = {
     8001:  Rule("invalid input",                 False, 400, "upstream_invalid_request", REFUSED),
     8006:  Rule("forced tool, max_tokens small", False, 400, "upstream_invalid_request", REFUSED),
 }
-"""Cloudflare's error codes (reference/workers-ai.md): a known code decides first."""
+"""Cloudflare's error codes (docs/upstream.md#error-codes): a known code decides first."""
 
 STATUSES: dict[int, Rule] = {
     401:   Rule("bad Cloudflare API token",      False, 502, "upstream_auth_failed",     AUTH),

@@ -1,16 +1,27 @@
 """How request bodies are validated: the base model, unions told apart by a tag, and pydantic's
 errors as OpenAI's single 400 with a `param`.
 
-Every union of the request schemas is built by `tagged_union`, which labels each branch with its
-class name: pydantic puts that label into an error's `loc`, where `_is_branch_label` knows it
-by its capital letter, so no list of tag values is kept here.
+Every union of the request schemas is annotated `Tagged(...)`, which has pydantic choose the
+branch by a field's value and label each branch with its class name: pydantic puts that label
+into an error's `loc`, where `_is_branch_label` knows it by its capital letter, so no list of
+tag values is kept here.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Union
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Union, get_args
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    GetCoreSchemaHandler,
+    Tag,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import CoreSchema
 
 from gateway.core.errors import GatewayError, param_name, unparsable_body
 
@@ -33,15 +44,30 @@ class Unsupported(RequestModel):
         raise ValueError(self.reason)
 
 
-def tagged_union(
-    *models: type[BaseModel], what: str, key: str = "type", default: str | None = None
-) -> Any:
-    """A union of `models` chosen by the value of their field `key` (`default` when the value
-    has none), each branch labelled with its class name for `validation_error`.
+@dataclass(frozen=True)
+class Tagged:
+    """`Annotated[A | B | C, Tagged(what="a content part's")]`: the union's branch is chosen by
+    the value of the models' field `key` (`default` when the value has none), and each branch
+    is labelled with its class name for `validation_error`. Type checkers see `A | B | C`.
 
     A tag no model has is a 400 saying `{what} {key} must be one of ...`. The tag of each
-    model is the one value of its `Literal` annotation for `key`.
+    model is its `Literal` annotation for `key`.
     """
+
+    what: str
+    key: str = "type"
+    default: str | None = None
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        union = _tagged_union(*get_args(source), what=self.what, key=self.key, default=self.default)
+        return handler.generate_schema(union)
+
+
+def _tagged_union(
+    *models: type[BaseModel], what: str, key: str = "type", default: str | None = None
+) -> Any:
     tags: dict[str, str] = {}
     for model in models:
         annotation = model.model_fields[key].annotation
@@ -64,7 +90,7 @@ def tagged_union(
 
 
 INVALID_TAG = "invalid_tag:"
-"""The error type of a value no branch of a `tagged_union` has the tag of, before the name of
+"""The error type of a value no branch of a `Tagged` union has the tag of, before the name of
 the field that holds the tag."""
 
 TYPE_LABELS = {"str", "int", "float", "bool", "dict", "list", "none"}
@@ -98,7 +124,7 @@ def _most_telling(errors: list[dict[str, Any]]) -> dict[str, Any]:
 def validation_error(exc: ValidationError) -> GatewayError:
     """Pydantic's list of problems as OpenAI's single 400 with a `param`: the missing
     parameter, or the invalid value and why."""
-    error = _most_telling(list(exc.errors()))
+    error = _most_telling([dict(e) for e in exc.errors()])
     kind = error.get("type")
     if kind == "json_invalid":
         return unparsable_body()

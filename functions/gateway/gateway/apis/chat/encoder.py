@@ -18,7 +18,7 @@ class ChunkEncoder:
     are kept and whether in the deprecated `function_call` shape.
     """
 
-    result = None
+    result: dict[str, Any] | None = None
 
     def __init__(self, model: str, include_usage: bool, tools: ChatTools) -> None:
         self.tools = tools

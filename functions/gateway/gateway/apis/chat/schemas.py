@@ -7,7 +7,7 @@ Unknown request fields are ignored, as many OpenAI clients send extras.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -16,7 +16,7 @@ from gateway.core.errors import GatewayError
 from gateway.core.parameters import refuse_unsupported
 from gateway.core.sampling import FinishReason, SamplingParams, Usage
 from gateway.core.text_generation import ReasoningEffort
-from gateway.core.validation import RequestModel, Unsupported, tagged_union
+from gateway.core.validation import RequestModel, Tagged, Unsupported
 
 
 class TextPart(RequestModel):
@@ -53,8 +53,8 @@ class FilePart(Unsupported):
     file: dict[str, Any]
 
 
-UserContentPart = tagged_union(TextPart, ImagePart, AudioPart, FilePart, what="a content part's")
-AssistantContentPart = tagged_union(TextPart, RefusalPart, what="an assistant content part's")
+UserContentPart = Annotated[TextPart | ImagePart | AudioPart | FilePart, Tagged("a content part's")]
+AssistantContentPart = Annotated[TextPart | RefusalPart, Tagged("an assistant content part's")]
 
 
 class FunctionCall(RequestModel):
@@ -74,7 +74,9 @@ class CustomToolCall(Unsupported):
     custom: dict[str, Any]
 
 
-AssistantToolCall = tagged_union(ToolCall, CustomToolCall, what="a tool call's", default="function")
+AssistantToolCall = Annotated[
+    ToolCall | CustomToolCall, Tagged("a tool call's", default="function")
+]
 
 
 class SystemMessage(RequestModel):
@@ -124,15 +126,10 @@ class FunctionMessage(RequestModel):
     content: str | None
 
 
-Message = tagged_union(
-    SystemMessage,
-    UserMessage,
-    AssistantMessage,
-    ToolMessage,
-    FunctionMessage,
-    what="a message's",
-    key="role",
-)
+Message = Annotated[
+    SystemMessage | UserMessage | AssistantMessage | ToolMessage | FunctionMessage,
+    Tagged("a message's", key="role"),
+]
 
 
 class FunctionDefinition(RequestModel):
@@ -186,10 +183,11 @@ class CustomToolChoice(Unsupported):
     custom: dict[str, Any]
 
 
-ToolChoice = Literal["none", "auto", "required", "any"] | tagged_union(
-    NamedToolChoice, AllowedToolsChoice, CustomToolChoice, what="a tool choice's"
+ToolChoice = (
+    Literal["none", "auto", "required", "any"]
+    | Annotated[NamedToolChoice | AllowedToolsChoice | CustomToolChoice, Tagged("a tool choice's")]
 )
-ToolDefinition = tagged_union(Tool, CustomTool, what="a tool's")
+ToolDefinition = Annotated[Tool | CustomTool, Tagged("a tool's")]
 
 
 class JSONSchemaFormat(RequestModel):
@@ -212,9 +210,10 @@ class ResponseFormatJSONSchema(RequestModel):
     json_schema: JSONSchemaFormat
 
 
-ResponseFormat = tagged_union(
-    ResponseFormatText, ResponseFormatJSONObject, ResponseFormatJSONSchema, what="a format's"
-)
+ResponseFormat = Annotated[
+    ResponseFormatText | ResponseFormatJSONObject | ResponseFormatJSONSchema,
+    Tagged("a format's"),
+]
 
 
 class ChatCompletionRequest(SamplingParams):

@@ -127,7 +127,7 @@ def _tool_choice(req: ChatCompletionRequest) -> ToolChoice | None:
 
 
 def _response_format(req: ChatCompletionRequest) -> dict[str, Any] | None:
-    """Workers AI's form: `json_schema` takes the bare schema (docs/upstream.md#json-mode)."""
+    """Workers AI's form: `json_schema` takes the bare schema (docs/upstream.md#request-fields)."""
     if isinstance(req.response_format, ResponseFormatJSONSchema):
         schema = req.response_format.json_schema.schema_ or {"type": "object"}
         return {"type": "json_schema", "json_schema": schema}

@@ -15,7 +15,7 @@ class TextCompletionEncoder:
     name the client asked for; `echo` is the prompt, sent first, when the client asked for it.
     Reasoning and tool calls have no place in this API and are left out."""
 
-    result = None
+    result: dict[str, Any] | None = None
 
     def __init__(self, model: str, include_usage: bool, echo: str = "") -> None:
         self.id = new_id("cmpl")

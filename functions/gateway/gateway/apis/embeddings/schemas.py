@@ -36,9 +36,8 @@ class EmbeddingRequest(RequestModel):
     @property
     def inputs(self) -> list[str | list[int]]:
         """Each input: a string, or a token array to decode."""
-        if isinstance(self.input, str) or _is_token_ids(self.input):
-            return [self.input]
-        return list(self.input)
+        value: Any = self.input
+        return [value] if isinstance(value, str) or _is_token_ids(value) else list(value)
 
 
 def _is_token_ids(value: Any) -> bool:

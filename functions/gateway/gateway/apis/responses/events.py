@@ -24,7 +24,7 @@ from gateway.core.pieces import TokenUsage
 from gateway.core.streaming import ToolCallNumbering
 from gateway.core.text_generation import ToolRules
 
-TEXT_PART = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+TEXT_PART: dict[str, Any] = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
 
 
 class ResponseEvents:

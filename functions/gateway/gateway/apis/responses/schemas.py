@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
-from gateway.core.validation import RequestModel, tagged_union
+from gateway.core.validation import RequestModel, Tagged
 
 
 class InputText(RequestModel):
@@ -46,8 +46,8 @@ class Refusal(RequestModel):
     refusal: str
 
 
-ContentPart = tagged_union(InputText, InputImage, OutputText, Refusal, what="a content part's")
-OutputContentPart = tagged_union(InputText, InputImage, what="an output content part's")
+ContentPart = Annotated[InputText | InputImage | OutputText | Refusal, Tagged("a content part's")]
+OutputContentPart = Annotated[InputText | InputImage, Tagged("an output content part's")]
 
 
 class MessageItem(RequestModel):
@@ -87,14 +87,10 @@ class ReasoningItem(RequestModel):
     encrypted_content: str | None = None
 
 
-InputItem = tagged_union(
-    MessageItem,
-    FunctionCallItem,
-    FunctionCallOutputItem,
-    ReasoningItem,
-    what="an input item's",
-    default="message",
-)
+InputItem = Annotated[
+    MessageItem | FunctionCallItem | FunctionCallOutputItem | ReasoningItem,
+    Tagged("an input item's", default="message"),
+]
 
 
 class FunctionTool(RequestModel):
@@ -147,7 +143,7 @@ class FormatJSONSchema(RequestModel):
     strict: bool | None = None
 
 
-TextFormat = tagged_union(FormatText, FormatJSONObject, FormatJSONSchema, what="a text format's")
+TextFormat = Annotated[FormatText | FormatJSONObject | FormatJSONSchema, Tagged("a text format's")]
 
 
 class TextConfig(RequestModel):

@@ -50,7 +50,7 @@ def _headers(request: Request) -> dict[str, str]:
     """The docs site's headers; HSTS only where the client came over HTTPS (RFC 6797 §7.2:
     not over plain HTTP), as told by the scheme or by the proxy's X-Forwarded-Proto."""
     headers = {"cache-control": "no-cache", **SECURITY_HEADERS}
-    proto = request.headers.get("x-forwarded-proto", request.scope.get("scheme", "http"))
+    proto = request.headers.get("x-forwarded-proto") or str(request.scope.get("scheme", "http"))
     if proto.split(",")[0].strip().lower() == "https":
         headers["strict-transport-security"] = HSTS
     return headers
