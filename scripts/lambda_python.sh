@@ -3,7 +3,7 @@
 # `python3.13` on PATH, else any 3.13 that pyenv holds (`pyenv which` resolves its shim, which
 # answers only for the selected version). With none, warn on stderr and exit 1: the build goes
 # on, but ships no precompiled bytecode, only a matching interpreter can write it.
-# Used by the `sam build` Makefiles (functions/gateway, layers) and tests/test_lambda_bundle.py.
+# Used by the `sam build` Makefiles (functions/gateway, layers) and tests/deploy/test_lambda_bundle.py.
 probe='import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)'
 
 if python3.13 -c "$probe" 2>/dev/null; then

@@ -11,7 +11,7 @@ same `#/components/schemas/...` addresses. OpenAI's license goes beside it
     python scripts/openai_schemas.py                 # regenerate from ../shared/reference
     python scripts/openai_schemas.py --spec FILE     # from another copy of the document
 
-tests/test_openai_schemas.py checks that the committed copy is what this script produces.
+tests/docs/test_openai_schemas.py checks that the committed copy is what this script produces.
 """
 
 from __future__ import annotations

@@ -30,6 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # OpenAI's schemas, trimmed to the ones the tests use (scripts/openai_schemas.py writes it).
 OPENAI_SPEC = openai_schemas.TARGET
 KEYS = ("sk-test-primary", "sk-test-rotated")
+PRIMARY = Settings.model_fields["default_model"].default
+"""The default primary model (`DEFAULT_MODEL`): the aliases gpt-4, gpt-4-turbo, gpt-4o."""
+BACKUP = Settings.model_fields["backup_model"].default
+"""The default backup model (`BACKUP_MODEL`): gpt-3.5-turbo, gpt-4o-mini, and every fallback."""
 CF_TOKEN = "emulator-token"
 
 
@@ -67,6 +71,23 @@ def fake_aws_credentials(monkeypatch: Any) -> None:
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def post(
+    server: GatewayServer,
+    path: str,
+    body: Any = None,
+    *,
+    key: str | None = None,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """POST to the gateway with a key (the server's own unless `key` is given), `body` as JSON
+    (or `content=` raw), and `headers` besides."""
+    sent = {"authorization": f"Bearer {key or server.api_key}"} | (headers or {})
+    if body is not None:
+        kwargs["json"] = body
+    return httpx.post(f"{server.url}{path}", headers=sent, timeout=30, **kwargs)
 
 
 def upstream_runs(emulator: EmulatorServer) -> list[dict[str, Any]]:

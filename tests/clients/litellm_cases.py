@@ -1,5 +1,5 @@
 """LiteLLM as a client of the gateway (its `openai/` provider with `api_base`): run by
-tests/test_clients_litellm.py in a process of its own, since importing litellm changes
+tests/clients/test_clients_litellm.py in a process of its own, since importing litellm changes
 process-wide settings (TIKTOKEN_CACHE_DIR, logging)."""
 
 from __future__ import annotations

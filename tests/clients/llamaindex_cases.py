@@ -1,6 +1,6 @@
 """LlamaIndex's `llama-index-llms-openai-like` (OpenAILike) as a client of the gateway: run by
-tests/test_clients_llamaindex.py with .venv-llamaindex's Python, since LlamaIndex pins an older
-`openai` than the project's."""
+tests/clients/test_clients_llamaindex.py with .venv-llamaindex's Python, since LlamaIndex pins an
+older `openai` than the project's."""
 
 from __future__ import annotations
 

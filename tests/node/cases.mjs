@@ -1,5 +1,5 @@
 // Node clients against the gateway: the official `openai` package and the Vercel AI SDK (`ai`)
-// through @ai-sdk/openai-compatible and @ai-sdk/openai's .chat(). tests/test_clients_node.py runs
+// through @ai-sdk/openai-compatible and @ai-sdk/openai's .chat(). tests/clients/test_clients_node.py runs
 // this once and asserts on what each check observed.
 //
 // Environment: GATEWAY_BASE_URL (the gateway's /v1 URL), GATEWAY_API_KEY.
