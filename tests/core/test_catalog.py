@@ -27,7 +27,7 @@ def catalogue(available: bool = True) -> UpstreamCatalogue:
             raise UpstreamError("down", status=500)
         return ROWS[task]
 
-    return UpstreamCatalogue(fetch, ttl=3600)
+    return UpstreamCatalogue(fetch, tuple(ROWS), ttl=3600)
 
 
 def catalog(available: bool = True) -> Catalog:
@@ -65,15 +65,15 @@ def test_a_model_of_another_task_is_a_400():
         chain("@cf/baai/bge-m3")
     assert (caught.value.status, caught.value.code) == (400, "model_not_supported")
     with pytest.raises(GatewayError):
-        asyncio.run(catalog().embedding_model(PRIMARY))
+        asyncio.run(catalog().chain(PRIMARY, TEXT_EMBEDDINGS))
 
 
 def test_embedding_names():
-    assert asyncio.run(catalog().embedding_model("text-embedding-3-large")) == (
+    assert asyncio.run(catalog().chain("text-embedding-3-large", TEXT_EMBEDDINGS)) == [
         "@cf/baai/bge-large-en-v1.5"
-    )
+    ]
     with pytest.raises(GatewayError) as caught:
-        asyncio.run(catalog().embedding_model("text-embedding-4"))
+        asyncio.run(catalog().chain("text-embedding-4", TEXT_EMBEDDINGS))
     assert caught.value.status == 404
 
 

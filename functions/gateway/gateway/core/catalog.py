@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,6 +88,50 @@ EMBEDDING_MODELS = (
 )
 
 
+@dataclass(frozen=True)
+class TaskModels:
+    """The models of one Workers AI task the gateway serves (`task` is Cloudflare's task name,
+    as its catalogue says): the OpenAI names that stand for them (`aliases`), the `primary` model
+    (the default, named in a 404's hint), the `backup` every model known to exist falls back to
+    (None: no fallback), and the other `models` known to exist. `label` names the kind in
+    messages ("text-generation", "embedding")."""
+
+    task: str
+    label: str
+    primary: str
+    backup: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
+    models: tuple[str, ...] = ()
+
+    def known(self) -> tuple[str, ...]:
+        """Every model of this task known to exist, the primary and the backup first."""
+        first = (self.primary,) if self.backup is None else (self.primary, self.backup)
+        return tuple(dict.fromkeys((*first, *self.models)))
+
+
+def task_models(settings: Settings) -> list[TaskModels]:
+    """The tasks the gateway serves, from the settings (DEFAULT_MODEL, BACKUP_MODEL, ...)."""
+    primary, backup = settings.default_model, settings.backup_model
+    return [
+        TaskModels(
+            TEXT_GENERATION,
+            "text-generation",
+            primary,
+            backup,
+            {name: primary for name in PRIMARY_ALIASES} | {name: backup for name in BACKUP_ALIASES},
+            tuple(KNOWN_MODELS),
+        ),
+        TaskModels(
+            TEXT_EMBEDDINGS,
+            "embedding",
+            DEFAULT_EMBEDDING_MODEL,
+            None,
+            EMBEDDING_ALIASES,
+            EMBEDDING_MODELS,
+        ),
+    ]
+
+
 def model_not_found(name: str, examples: str) -> GatewayError:
     """The one 404 for a model name nothing answers to; `examples` says what to use instead."""
     return GatewayError(
@@ -107,25 +151,29 @@ class Entry:
 
 
 class Catalog:
-    """The names clients may ask for: aliases, the configured and known models, and
-    Cloudflare's catalogue (which only adds, and is never required)."""
+    """The names clients may ask for, per task (`TaskModels`): aliases, the configured and known
+    models, and Cloudflare's catalogue (which only adds, and is never required)."""
 
-    def __init__(self, settings: Settings, catalogue: UpstreamCatalogue) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        catalogue: UpstreamCatalogue,
+        tasks: list[TaskModels] | None = None,
+    ) -> None:
         self.catalogue = catalogue
         """Cloudflare's own list, which only adds to the names known here."""
-        self.primary = settings.default_model
-        self.backup = settings.backup_model
-        self.aliases = {name: self.primary for name in PRIMARY_ALIASES} | {
-            name: self.backup for name in BACKUP_ALIASES
-        }
-        # Every alias, of either task, so one of the wrong task is a 400 naming the task rather
+        self.tasks = {task.task: task for task in tasks or task_models(settings)}
+        text = self.tasks[TEXT_GENERATION]
+        self.primary, self.backup = text.primary, text.backup
+        self.aliases = text.aliases
+        """The chat aliases (the docs page shows them)."""
+        # Every alias, of every task, so one of the wrong task is a 400 naming the task rather
         # than a 404 for a name GET /v1/models lists.
-        self.all_aliases = self.aliases | EMBEDDING_ALIASES
+        self.all_aliases = {
+            alias: model for task in self.tasks.values() for alias, model in task.aliases.items()
+        }
         self.known = {
-            self.primary: TEXT_GENERATION,
-            self.backup: TEXT_GENERATION,
-            **dict.fromkeys(KNOWN_MODELS, TEXT_GENERATION),
-            **dict.fromkeys(EMBEDDING_MODELS, TEXT_EMBEDDINGS),
+            model: task.task for task in reversed(self.tasks.values()) for model in task.known()
         }
 
     async def _exists(self, name: str, model: str, task: str) -> bool:
@@ -148,45 +196,41 @@ class Catalog:
             )
         return found is not None
 
-    async def chain(self, name: str) -> list[str]:
-        """The text-generation models to try, in order: the requested one, then the backup.
+    async def chain(self, name: str, task: str = TEXT_GENERATION) -> list[str]:
+        """The models of `task` to try for `name`, in order: the one asked for, then the task's
+        backup (if it has one).
 
         Only a model known to exist falls back: one the catalogue cannot vouch for (it is
         unavailable) is tried alone, so a typo answers Workers AI's own 404, never the backup's
-        text. `@cf/`/`@hf/` names the catalogue lacks, and other unknown names, are a 404.
+        answer. `@cf/`/`@hf/` names the catalogue lacks, and other unknown names, are a 404; a
+        model of another task is a 400.
         """
+        models = self.tasks[task]
         model = self.all_aliases.get(name, name)
         if not model.startswith(MODEL_PREFIXES):
             raise model_not_found(
                 name,
-                f"one of the aliases ({', '.join(self.aliases)}) or a Workers AI model name "
-                f"such as `{self.primary}`",
+                f"one of the aliases ({', '.join(models.aliases)}) or a Workers AI "
+                f"{models.label} model such as `{models.primary}`",
             )
-        if not await self._exists(name, model, TEXT_GENERATION):
+        if not await self._exists(name, model, task):
             return [model]
-        return [model] if model == self.backup else [model, self.backup]
-
-    async def embedding_model(self, name: str) -> str:
-        """The Workers AI embedding model behind a name (OpenAI's embedding names are aliases)."""
-        model = self.all_aliases.get(name, name)
-        if not model.startswith(MODEL_PREFIXES):
-            raise model_not_found(
-                name,
-                f"one of {', '.join(EMBEDDING_ALIASES)} or a Workers AI embedding model such "
-                f"as `{DEFAULT_EMBEDDING_MODEL}`",
-            )
-        await self._exists(name, model, TEXT_EMBEDDINGS)
-        return model
+        if models.backup is None or model == models.backup:
+            return [model]
+        return [model, models.backup]
 
     def listed(self) -> list[tuple[str, str]]:
-        """(id, owner) pairs for /v1/models: the configured models, the aliases, then the
-        embedding aliases and models."""
-        models = [(self.primary, "cloudflare"), (self.backup, "cloudflare")]
-        models += [(alias, "workers-ai-gateway") for alias in self.aliases]
-        models += [(alias, "workers-ai-gateway") for alias in EMBEDDING_ALIASES]
-        models += [(model, "cloudflare") for model in EMBEDDING_MODELS]
-        unique = dict(models)
-        return list(unique.items())
+        """(id, owner) pairs for /v1/models: the configured text-generation models and their
+        aliases, then per other task its aliases and its known models (Cloudflare's catalogue
+        lists the rest)."""
+        text = self.tasks[TEXT_GENERATION]
+        models = [(model, "cloudflare") for model in (text.primary, text.backup) if model]
+        models += [(alias, "workers-ai-gateway") for alias in text.aliases]
+        for task in self.tasks.values():
+            if task is not text:
+                models += [(alias, "workers-ai-gateway") for alias in task.aliases]
+                models += [(model, "cloudflare") for model in task.known()]
+        return list(dict(models).items())
 
 
 def _created(value: Any) -> int:
@@ -198,21 +242,22 @@ def _created(value: Any) -> int:
 
 
 class UpstreamCatalogue:
-    """Cloudflare's text-generation and embedding models, fetched at most once per `ttl`.
+    """Cloudflare's models of the `tasks` the gateway serves, fetched at most once per `ttl`
+    (`fetch(task)` gives one task's rows).
 
     It only adds: when the catalogue cannot be had, `available` is False, nothing is refused
     for not being in it, and the fetch is tried again after `retry` seconds.
     """
 
-    TASKS = (TEXT_GENERATION, TEXT_EMBEDDINGS)
-
     def __init__(
         self,
         fetch: Callable[[str], Awaitable[list[dict[str, Any]]]],
+        tasks: tuple[str, ...],
         ttl: float,
         retry: float = 60.0,
     ) -> None:
         self.fetch = fetch
+        self.tasks = tasks
         self.ttl = ttl
         self.retry = retry
         self.models: dict[str, Entry] = {}
@@ -232,14 +277,14 @@ class UpstreamCatalogue:
             if time.monotonic() < self.expires:
                 return self.models
             try:
-                tables = await asyncio.gather(*(self.fetch(task) for task in self.TASKS))
+                tables = await asyncio.gather(*(self.fetch(task) for task in self.tasks))
             except (UpstreamError, GatewayError) as error:
                 logger.warning("model catalogue unavailable", extra={"detail": error.message})
                 self.expires = time.monotonic() + self.retry
                 return self.models
             self.models = {
                 row["name"]: Entry(task, _created(row.get("created_at")))
-                for task, rows in zip(self.TASKS, tables, strict=True)
+                for task, rows in zip(self.tasks, tables, strict=True)
                 for row in rows
                 if isinstance(row.get("name"), str)
             }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from gateway.core.catalog import Catalog, UpstreamCatalogue
+from gateway.core.catalog import Catalog, UpstreamCatalogue, task_models
 from gateway.core.config import Settings
 from gateway.core.credentials import Credentials
 from gateway.core.fallback import Cooldown
@@ -41,8 +41,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     async with new_client() as http, ImageFetcher.from_settings(settings) as images:
         credentials = Credentials(settings, http)
         upstream = WorkersAI(http, settings, credentials)
+        tasks = task_models(settings)
         catalogue = UpstreamCatalogue(
             lambda task: upstream.search_models(task, CATALOGUE_TIMEOUT),
+            tuple(models.task for models in tasks),
             ttl=settings.catalogue_ttl,
         )
         store = open_store(settings)
@@ -51,7 +53,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         try:
             yield Services(
                 settings=settings,
-                catalog=Catalog(settings, catalogue),
+                catalog=Catalog(settings, catalogue, tasks),
                 credentials=credentials,
                 http=http,
                 upstream=upstream,

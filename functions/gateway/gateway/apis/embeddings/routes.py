@@ -7,6 +7,7 @@ import struct
 
 from gateway.apis.embeddings.schemas import EmbeddingList, EmbeddingRequest
 from gateway.core import tokens
+from gateway.core.catalog import TEXT_EMBEDDINGS
 from gateway.core.errors import GatewayError
 from gateway.core.http import GENERATION_ERRORS, ASGIApp, JSONResponse, Request, Route, post
 from gateway.core.upstream import is_embeddings_result
@@ -23,7 +24,7 @@ async def create_embeddings(request: Request, req: EmbeddingRequest) -> ASGIApp:
     """The upstream's vectors for each input, in order; `model` echoes the name asked for and
     `x-gateway-model` names the Workers AI model (as for chat)."""
     svc, ctx = request.services, request.context
-    model = await svc.catalog.embedding_model(req.model)
+    model = (await svc.catalog.chain(req.model, TEXT_EMBEDDINGS))[0]
     texts = [
         item if isinstance(item, str) else tokens.decode(item, param=f"input[{index}]")
         for index, item in enumerate(req.inputs)
