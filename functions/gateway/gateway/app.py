@@ -128,5 +128,5 @@ class Gateway:
 
 def create_app(settings: Settings | None = None) -> Gateway:
     settings = settings or Settings()
-    logger.setLevel(settings.log_level.upper())
+    logger.set_level(settings.log_level)
     return Gateway(settings)
