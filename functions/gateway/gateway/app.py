@@ -56,7 +56,9 @@ class Gateway:
         self.router = Router(routes() if served is None else served)
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)
+        upload_limit = min(settings.max_upload_bytes, settings.max_body_bytes)
+        uploads = {r.path: (upload_limit, r.upload) for r in self.router.routes if r.upload}
+        app: ASGIApp = BodySizeLimit(self.dispatch, settings.max_body_bytes, uploads)
         app = CORS(
             app,
             allow_origins=settings.cors_origins,
