@@ -236,8 +236,6 @@ def test_what_cannot_be_honoured_is_a_400(gateway, emulator, openai_schemas, fie
 
 
 def test_what_asks_for_nothing_is_accepted(gateway, emulator):
-    response = form(
-        gateway, model="@cf/openai/whisper-tiny-en", language="en", temperature="0"
-    )
+    response = form(gateway, model="@cf/openai/whisper-tiny-en", language="en", temperature="0")
     assert response.status_code == 200, response.text
     assert response.json()["text"] == SAID
