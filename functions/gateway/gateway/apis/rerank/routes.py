@@ -38,7 +38,9 @@ def scores(result: dict[str, Any], count: int) -> list[tuple[int, float]]:
     index that names no document."""
     rows = [(row["id"], float(row["score"])) for row in result["response"]]
     if any(not 0 <= index < count for index, _ in rows):
-        raise UpstreamError("The reranker named a document that was not sent.", kind="invalid")
+        raise UpstreamError(
+            "The reranker named a document that was not sent.", status=200, kind="invalid"
+        )
     if any(not 0.0 <= score <= 1.0 for _, score in rows):
         rows = [(index, 1 / (1 + math.exp(-score))) for index, score in rows]
     return sorted(rows, key=lambda row: (-row[1], row[0]))
@@ -83,5 +85,7 @@ ROUTES: list[Route] = [
         summary="Rank documents by relevance to a query",
         response_model=Rerank,
         errors=GENERATION_ERRORS,
-    )
+    ),
+    # Cohere's v2 path, which its SDK and LiteLLM's Cohere provider call (the same shape).
+    post("/v2/rerank", RerankRequest, create_rerank, documented=False),
 ]
