@@ -8,8 +8,15 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from audio_samples import spoken_mp3, spoken_wav
-from helpers import GatewayServer, assert_error, gateway_settings, post, upstream_runs
+from helpers import (
+    GatewayServer,
+    assert_error,
+    gateway_settings,
+    post,
+    spoken_mp3,
+    spoken_wav,
+    upstream_runs,
+)
 
 from gateway.core.config import Settings
 

@@ -5,13 +5,24 @@ chain, and the fields refused."""
 from __future__ import annotations
 
 import base64
+from itertools import pairwise
 
 import openai
 import pytest
 import srt
 import webvtt
-from audio_samples import DURATION, SAID, SENTENCES, silent_wav, spoken_mp3, spoken_wav
-from helpers import assert_error, last_run, post, upstream_runs
+from helpers import (
+    DURATION,
+    SAID,
+    SENTENCES,
+    assert_error,
+    last_run,
+    post,
+    silent_wav,
+    spoken_mp3,
+    spoken_wav,
+    upstream_runs,
+)
 
 WHISPER_V3 = "@cf/openai/whisper-large-v3-turbo"
 WHISPER = "@cf/openai/whisper"
@@ -53,7 +64,7 @@ def test_srt_is_a_valid_subrip_file_with_a_cue_a_sentence(client, emulator):
     assert [cue.content for cue in cues] == SENTENCES
     assert [cue.index for cue in cues] == [1, 2, 3]
     assert cues[0].start.total_seconds() == 0
-    assert all(a.end <= b.start for a, b in zip(cues, cues[1:], strict=False))
+    assert all(a.end <= b.start for a, b in pairwise(cues))
     assert cues[-1].end.total_seconds() == pytest.approx(DURATION, abs=0.001)
 
 

@@ -58,17 +58,18 @@ async def open_binary(
     body: Callable[[str], Body],
     media: tuple[str, ...],
     expected: Shape | None = None,
+    signature: Callable[[bytes], bool] | None = None,
 ) -> tuple[str, BinaryAnswer, AsyncExitStack]:
     """The first binary answer the chain gives (`body(model)` is what each model is sent; see
-    `WorkersAI.binary` for `media` and `expected`). The upstream response stays open on the
-    returned stack, which the caller closes when it is done with the answer."""
+    `WorkersAI.binary` for `media`, `expected` and `signature`). The upstream response stays
+    open on the returned stack, which the caller closes when it is done with the answer."""
     stack = AsyncExitStack()
     timeout = svc.settings.attempt_timeout
 
     async def attempt(model: str, has_backup: bool) -> BinaryAnswer:
         async with AsyncExitStack() as attempt_stack:
             answer = await attempt_stack.enter_async_context(
-                svc.upstream.binary(model, body(model), timeout, media, expected)
+                svc.upstream.binary(model, body(model), timeout, media, expected, signature)
             )
             stack.push_async_callback(attempt_stack.pop_all().aclose)
         return answer

@@ -359,6 +359,7 @@ class WorkersAI:
         read_timeout: float,
         media: tuple[str, ...],
         expected: Shape | None = None,
+        signature: Callable[[bytes], bool] | None = None,
     ) -> AsyncIterator[BinaryAnswer]:
         """POST /run/{model} for an answer in bytes whose Content-Type starts with one of
         `media` (`"audio/"`, `"image/png"`...); yields it once its first bytes are in hand,
@@ -367,8 +368,9 @@ class WorkersAI:
         A JSON answer is an error, or (when `expected` is given) a result of that shape,
         yielded as `result`. Raises UpstreamError for an error status, an error object (also
         under another Content-Type: bytes that begin with `{` are no audio or image), a
-        Content-Type not in `media`, or an empty body; reading the later chunks raises it for
-        a broken connection.
+        Content-Type not in `media`, an empty body, or first bytes that `signature` (when
+        given) says are not the format asked for; reading the later chunks raises it for a
+        broken connection.
         """
         url, auth = await self._target(model)
         request = self.http.build_request(
@@ -395,6 +397,10 @@ class WorkersAI:
             if first.startswith(b"{"):
                 content = first + b"".join([chunk async for chunk in chunks])
                 self._result(response, content, _nothing)  # raises: an error, or no shape
+            if signature is not None and not signature(first):
+                raise _invalid(
+                    response.status_code, f"bytes that are not the {media_type} asked for"
+                )
             yield BinaryAnswer(media_type, first, chunks)
         finally:
             await response.aclose()

@@ -128,6 +128,7 @@ async def create_speech(request: Request, req: SpeechRequest) -> ASGIApp:
         lambda model: voices.body(model, req.input, voice, req.response_format),
         SPEECH_MEDIA,
         voices.is_speech_result,
+        voices.signature(req.response_format),
     )
     media_type = voices.MEDIA_TYPES[req.response_format]
     chunks = answer.chunks()

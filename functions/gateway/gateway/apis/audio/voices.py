@@ -9,6 +9,7 @@ table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,23 @@ MEDIA_TYPES = {
     "aac": "audio/aac",
     "flac": "audio/flac",
 }
+
+
+SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "mp3": (b"ID3", b"\xff"),
+    "wav": (b"RIFF",),
+    "opus": (b"OggS",),
+    "aac": (b"\xff", b"ID3", b"ADIF"),
+    "flac": (b"fLaC",),
+}
+"""How each format's bytes begin (MPEG and ADTS frames with their sync byte); pcm has no
+header, so anything may begin it."""
+
+
+def signature(response_format: str) -> Callable[[bytes], bool]:
+    """Whether the first bytes of an answer begin audio of `response_format`."""
+    starts = SIGNATURES.get(response_format)
+    return lambda first: starts is None or first.startswith(starts)
 
 
 def speaker(model: str) -> Speaker | None:
