@@ -54,6 +54,10 @@ ROOTS = (
     "CreateTranslationResponseVerboseJson",
     "CreateSpeechResponseStreamEvent",
     "CreateModerationResponse",
+    "CreateTranscriptionRequest",
+    "CreateTranslationRequest",
+    "CreateSpeechRequest",
+    "CreateModerationRequest",
 )
 SCHEMA_PREFIX = "#/components/schemas/"
 DESCRIPTION = (
