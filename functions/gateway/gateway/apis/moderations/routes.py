@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 from gateway.apis.moderations.parameters import MODERATIONS
-from gateway.apis.moderations.schemas import ImageInput, Moderation, ModerationRequest
+from gateway.apis.moderations.schemas import Moderation, ModerationImage, ModerationRequest
 from gateway.apis.moderations.verdicts import moderation_result, read_verdict
 from gateway.core.catalog import MODERATION
 from gateway.core.errors import GatewayError
@@ -29,7 +29,7 @@ def _texts(req: ModerationRequest) -> list[str]:
         )
     texts = []
     for index, item in enumerate(items):
-        if isinstance(item, ImageInput):
+        if isinstance(item, ModerationImage):
             raise GatewayError(
                 400,
                 "Llama Guard reads text only: image inputs cannot be moderated.",

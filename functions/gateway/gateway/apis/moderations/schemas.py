@@ -10,21 +10,21 @@ from pydantic import BaseModel, Field
 from gateway.core.validation import RequestModel, Tagged
 
 
-class TextInput(RequestModel):
+class ModerationText(RequestModel):
     type: Literal["text"]
     text: str
 
 
-class ImageURL(RequestModel):
+class ModerationImageURL(RequestModel):
     url: str
 
 
-class ImageInput(RequestModel):
+class ModerationImage(RequestModel):
     type: Literal["image_url"]
-    image_url: ImageURL
+    image_url: ModerationImageURL
 
 
-Part = Annotated[TextInput | ImageInput, Tagged("an input part's")]
+Part = Annotated[ModerationText | ModerationImage, Tagged("an input part's")]
 
 
 class ModerationRequest(RequestModel):
