@@ -3,9 +3,13 @@ CORS, the request id and overhead headers, and one log line and EMF record per r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
-from helpers import KEYS, assert_error, gateway_output, post, spoken_mp3, upstream_runs
+from helpers import KEYS, ROOT, assert_error, gateway_output, post, spoken_mp3, upstream_runs
 
 MEDIA = [
     "/v1/audio/transcriptions",
@@ -60,3 +64,17 @@ def test_a_transcription_is_logged_and_measured_with_the_overhead_header(gateway
     assert line["upload_bytes"] > 0
     assert emf["Requests"] == [1.0] and emf["AudioSeconds"][0] > 0
     assert KEYS[0] not in output.text
+
+
+def test_the_app_starts_without_importing_the_multipart_parser():
+    """python-multipart is imported on the first upload, so chat's cold start does not pay."""
+    code = "import sys, gateway.app; print('python_multipart' in sys.modules)"
+    path = os.pathsep.join([str(ROOT / "functions" / "gateway"), str(ROOT)])
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ | {"PYTHONPATH": path},
+    )
+    assert done.stdout.strip() == "False"
