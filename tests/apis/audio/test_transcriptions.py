@@ -180,6 +180,7 @@ def test_translation_asks_the_translate_task_and_answers_english(client, emulato
     body = raw.http_response.json()
     openai_schemas.validate("CreateTranslationResponseVerboseJson", body)
     assert body["task"] == "translate"
+    assert body["language"] == "english"
     assert body["text"] == f"In English: {SAID}"
     assert last_run(emulator)["body"]["task"] == "translate"
     plain = client.audio.translations.create(model="whisper-1", file=upload())

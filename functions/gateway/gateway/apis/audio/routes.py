@@ -53,6 +53,8 @@ async def _transcribe(
 
     model, result = await run_models(svc, ctx, chain, attempt)
     transcript = recognisers.read(result, asked.language, model)
+    if asked.translate:
+        transcript.language = "english"  # OpenAI's: the language of the output, always English
     if transcript.reported_duration:
         ctx.count("AudioSeconds", transcript.duration, "Seconds")
     headers = {"x-gateway-model": model}
