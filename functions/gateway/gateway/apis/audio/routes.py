@@ -7,8 +7,13 @@ import binascii
 from collections.abc import AsyncIterator
 from typing import Any
 
-from gateway.apis.audio import formats, recognisers, voices
+from gateway.apis.audio.formats import SSE_HEADERS
+from gateway.apis.audio.formats import answer as formatted
+from gateway.apis.audio.formats import stream as transcript_events
 from gateway.apis.audio.parameters import SPEECH, TRANSCRIPTIONS, TRANSLATIONS
+from gateway.apis.audio.recognisers import Asked, audio_of, is_transcript, read
+from gateway.apis.audio.recognisers import body as recognition_body
+from gateway.apis.audio.recognisers import fitting as able_recognisers
 from gateway.apis.audio.schemas import (
     SpeechEvent,
     SpeechRequest,
@@ -17,6 +22,9 @@ from gateway.apis.audio.schemas import (
     TranscriptionRequest,
     TranslationRequest,
 )
+from gateway.apis.audio.voices import MEDIA_TYPES, is_speech_result, signature
+from gateway.apis.audio.voices import body as speech_body
+from gateway.apis.audio.voices import fitting as able_speakers
 from gateway.core.catalog import SPEECH_RECOGNITION, TEXT_TO_SPEECH
 from gateway.core.errors import GatewayError
 from gateway.core.http import GENERATION_ERRORS, ASGIApp, Request, Route, StreamingResponse, post
@@ -35,34 +43,34 @@ def _refuse(message: str, param: str) -> GatewayError:
 
 
 async def _transcribe(
-    request: Request, req: TranslationRequest, table: Table, asked: recognisers.Asked
+    request: Request, req: TranslationRequest, table: Table, asked: Asked
 ) -> ASGIApp:
     """Run the chain on an upload; answer in the request's format."""
     svc, ctx = request.services, request.context
-    chain = recognisers.fitting(await svc.catalog.chain(req.model, SPEECH_RECOGNITION), asked)
+    chain = able_recognisers(await svc.catalog.chain(req.model, SPEECH_RECOGNITION), asked)
     refuse_unsupported(table, req)
     ctx.fields.update(requested_model=req.model, upload_bytes=len(asked.upload.data))
 
     async def attempt(model: str, has_backup: bool) -> Any:
         return await svc.upstream.run(
             model,
-            recognisers.body(model, asked),
+            recognition_body(model, asked),
             svc.settings.attempt_timeout,
-            recognisers.is_transcript,
+            is_transcript,
         )
 
     model, result = await run_models(svc, ctx, chain, attempt)
-    transcript = recognisers.read(result, asked.language, model)
+    transcript = read(result, asked.language, model)
     if asked.translate:
         transcript.language = "english"  # OpenAI's: the language of the output, always English
     if transcript.reported_duration:
         ctx.count("AudioSeconds", transcript.duration, "Seconds")
     headers = {"x-gateway-model": model}
     if isinstance(req, TranscriptionRequest) and req.stream:
-        return formats.stream(transcript, headers)
+        return transcript_events(transcript, headers)
     granularities = req.timestamp_granularities if isinstance(req, TranscriptionRequest) else None
     task = "translate" if asked.translate else "transcribe"
-    return formats.answer(transcript, req.response_format, task, granularities, headers)
+    return formatted(transcript, req.response_format, task, granularities, headers)
 
 
 async def create_transcription(request: Request, req: TranscriptionRequest) -> ASGIApp:
@@ -81,15 +89,15 @@ async def create_transcription(request: Request, req: TranscriptionRequest) -> A
             "`timestamp_granularities` needs `response_format: verbose_json`.",
             "timestamp_granularities",
         )
-    media_type = recognisers.audio_of(req.file)
-    asked = recognisers.Asked(req.file, media_type, language=req.language, prompt=req.prompt)
+    media_type = audio_of(req.file)
+    asked = Asked(req.file, media_type, language=req.language, prompt=req.prompt)
     return await _transcribe(request, req, TRANSCRIPTIONS, asked)
 
 
 async def create_translation(request: Request, req: TranslationRequest) -> ASGIApp:
     """What the upload says, in English."""
-    media_type = recognisers.audio_of(req.file)
-    asked = recognisers.Asked(req.file, media_type, translate=True, prompt=req.prompt)
+    media_type = audio_of(req.file)
+    asked = Asked(req.file, media_type, translate=True, prompt=req.prompt)
     return await _transcribe(request, req, TRANSLATIONS, asked)
 
 
@@ -121,18 +129,18 @@ async def create_speech(request: Request, req: SpeechRequest) -> ASGIApp:
     chain = await svc.catalog.chain(req.model, TEXT_TO_SPEECH)
     refuse_unsupported(SPEECH, req)
     voice = req.voice if isinstance(req.voice, str) else req.voice.id
-    chain = voices.fitting(chain, voice, req.response_format)
+    chain = able_speakers(chain, voice, req.response_format)
     ctx.fields.update(requested_model=req.model, characters=len(req.input))
     model, answer, stack = await open_binary(
         svc,
         ctx,
         chain,
-        lambda model: voices.body(model, req.input, voice, req.response_format),
+        lambda model: speech_body(model, req.input, voice, req.response_format),
         SPEECH_MEDIA,
-        voices.is_speech_result,
-        voices.signature(req.response_format),
+        is_speech_result,
+        signature(req.response_format),
     )
-    media_type = voices.MEDIA_TYPES[req.response_format]
+    media_type = MEDIA_TYPES[req.response_format]
     chunks = answer.chunks()
     if answer.result is not None:
         await stack.aclose()
@@ -141,7 +149,7 @@ async def create_speech(request: Request, req: SpeechRequest) -> ASGIApp:
     body = relay_bytes(chunks, stack, svc, ctx)
     headers = {"x-gateway-model": model}
     if req.stream_format == "sse":
-        return StreamingResponse(_speech_events(body), {**formats.SSE_HEADERS, **headers})
+        return StreamingResponse(_speech_events(body), {**SSE_HEADERS, **headers})
     content_type = (b"content-type", media_type.encode())
     return StreamingResponse(body, headers, content_type)
 
@@ -183,7 +191,7 @@ ROUTES: list[Route] = [
         SpeechRequest,
         create_speech,
         summary="Speak a text",
-        answers=tuple((media, BINARY) for media in voices.MEDIA_TYPES.values()),
+        answers=tuple((media, BINARY) for media in MEDIA_TYPES.values()),
         errors=GENERATION_ERRORS,
         stream=(
             "The audio in `response_format`, sent as it is made; with `stream_format: sse`, "
