@@ -1,4 +1,5 @@
 // The docs page: configuration, quick-start samples, models, the live console and the reference.
+import { setUpAudio } from "./audio.js";
 import { h, renderReference } from "./reference.js";
 import { installHint, sampleCode } from "./samples.js";
 import { readEvents } from "./sse.js";
@@ -376,6 +377,7 @@ async function start() {
   setUpTabs();
   setUpCopyButtons();
   setUpConsole();
+  setUpAudio(openaiBase, () => $("api-key").value.trim(), readError);
   renderModels(configuredModels(), "From the gateway's configuration. Enter a key in the console to list the live models.");
   await Promise.all([loadReference(), loadLiveModels()]);
   document.body.dataset.ready = "true";

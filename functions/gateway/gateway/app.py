@@ -9,7 +9,18 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from types import ModuleType
 
-from gateway.apis import chat, completions, embeddings, health, models, responses, site
+from gateway.apis import (
+    audio,
+    chat,
+    completions,
+    embeddings,
+    health,
+    models,
+    moderations,
+    rerank,
+    responses,
+    site,
+)
 from gateway.core.auth import require_api_key
 from gateway.core.config import Settings
 from gateway.core.cors import CORS
@@ -21,7 +32,18 @@ from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
 from gateway.core.services import Services, open_services
 
-APIS: tuple[ModuleType, ...] = (chat, completions, responses, models, embeddings, health, site)
+APIS: tuple[ModuleType, ...] = (
+    chat,
+    completions,
+    responses,
+    models,
+    embeddings,
+    audio,
+    moderations,
+    rerank,
+    health,
+    site,
+)
 """Every API the gateway serves, each a package with its `ROUTES`."""
 
 TITLE = "Workers AI OpenAI-compatible gateway"
@@ -56,7 +78,9 @@ class Gateway:
         self.router = Router(routes() if served is None else served)
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)
+        upload_limit = min(settings.max_upload_bytes, settings.max_body_bytes)
+        uploads = {r.path: (upload_limit, r.upload) for r in self.router.routes if r.upload}
+        app: ASGIApp = BodySizeLimit(self.dispatch, settings.max_body_bytes, uploads)
         app = CORS(
             app,
             allow_origins=settings.cors_origins,
