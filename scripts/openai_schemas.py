@@ -29,7 +29,7 @@ TARGET = ROOT / "tests" / "openai-schemas.json"
 TARGET_LICENSE = TARGET.with_suffix(".LICENSE")
 
 # The request and answer bodies of the endpoints the gateway serves (chat, legacy completions,
-# embeddings, models, Responses API) and the error envelope. The Responses roots reach every
+# embeddings, models, Responses API, images) and the error envelope. The Responses roots reach every
 # input item, output item and stream event through their references.
 ROOTS = (
     "ErrorResponse",
@@ -47,6 +47,9 @@ ROOTS = (
     "ResponseStreamEvent",
     "ResponseItemList",
     "IncludeEnum",
+    "CreateImageRequest",
+    "CreateImageEditRequest",
+    "ImagesResponse",
 )
 SCHEMA_PREFIX = "#/components/schemas/"
 DESCRIPTION = (

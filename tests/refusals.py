@@ -7,6 +7,7 @@ from gateway.app import parameter_tables
 from gateway.core.parameters import Handling
 
 CHAT, LEGACY = "POST /v1/chat/completions", "POST /v1/completions"
+IMAGES, EDITS = "POST /v1/images/generations", "POST /v1/images/edits"
 REFUSED_EXAMPLES = {
     (CHAT, "n"): 2,
     (CHAT, "logit_bias"): {"50256": -100},
@@ -22,6 +23,14 @@ REFUSED_EXAMPLES = {
     (LEGACY, "suffix"): "the end",
     (LEGACY, "logprobs"): 1,
     (LEGACY, "best_of"): 2,
+    (IMAGES, "stream"): True,
+    (IMAGES, "partial_images"): 2,
+    (IMAGES, "moderation"): "low",
+    (IMAGES, "background"): "transparent",
+    (IMAGES, "style"): "natural",
+    (EDITS, "stream"): True,
+    (EDITS, "partial_images"): 1,
+    (EDITS, "background"): "transparent",
 }
 """For each REFUSED row, a value that asks for what Workers AI cannot do."""
 

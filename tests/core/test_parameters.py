@@ -22,6 +22,8 @@ from gateway.apis.completions.parameters import COMPLETIONS
 from gateway.apis.completions.schemas import CompletionRequest
 from gateway.apis.embeddings.parameters import EMBEDDINGS
 from gateway.apis.embeddings.schemas import EmbeddingRequest
+from gateway.apis.images.parameters import IMAGE_EDITS, IMAGE_GENERATIONS
+from gateway.apis.images.schemas import ImageEditRequest, ImageGenerationRequest
 from gateway.app import parameter_tables
 from gateway.core import parameters, tokens
 from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
@@ -38,6 +40,8 @@ SCHEMAS = {
     "CreateChatCompletionRequest": (CHAT_COMPLETIONS, ChatCompletionRequest),
     "CreateCompletionRequest": (COMPLETIONS, CompletionRequest),
     "CreateEmbeddingRequest": (EMBEDDINGS, EmbeddingRequest),
+    "CreateImageRequest": (IMAGE_GENERATIONS, ImageGenerationRequest),
+    "CreateImageEditRequest": (IMAGE_EDITS, ImageEditRequest),
 }
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {}}}

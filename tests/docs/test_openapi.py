@@ -70,7 +70,7 @@ def test_every_v1_operation_documents_its_errors(spec):
         responses = operation["responses"]
         errors = {code for code in responses if code[0] in "45"}
         assert {"401", "503", "4XX"} <= errors, f"{method} {path}: {errors}"
-        if method == "post":
+        if method == "post" and "requestBody" in operation:
             expected = {"400", "404", "413", "429", "502", "504"}
             assert expected <= errors, f"{method} {path}: {errors}"
 
@@ -144,7 +144,8 @@ def test_the_document_describes_what_each_route_validates(spec):
         if route.body is None:
             assert "requestBody" not in operation, path
             continue
-        ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        media_type = "application/json" if route.upload is None else "multipart/form-data"
+        ref = operation["requestBody"]["content"][media_type]["schema"]["$ref"]
         own = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
         own.pop("$defs", None)
         assert without_discriminators(spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]) == (

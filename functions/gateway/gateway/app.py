@@ -9,19 +9,28 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from types import ModuleType
 
-from gateway.apis import chat, completions, embeddings, health, models, responses, site
+from gateway.apis import chat, completions, embeddings, health, images, models, responses, site
 from gateway.core.auth import require_api_key
 from gateway.core.config import Settings
 from gateway.core.cors import CORS
 from gateway.core.disconnect import CancelOnDisconnect
 from gateway.core.errors import GatewayError, not_allowed, not_found
 from gateway.core.http import ASGIApp, Receive, Request, Route, Router, Scope, Send, error_response
-from gateway.core.limits import BodySizeLimit
+from gateway.core.limits import BodySizeLimit, UploadLimit
 from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
 from gateway.core.services import Services, open_services
 
-APIS: tuple[ModuleType, ...] = (chat, completions, responses, models, embeddings, health, site)
+APIS: tuple[ModuleType, ...] = (
+    chat,
+    completions,
+    responses,
+    models,
+    embeddings,
+    images,
+    health,
+    site,
+)
 """Every API the gateway serves, each a package with its `ROUTES`."""
 
 TITLE = "Workers AI OpenAI-compatible gateway"
@@ -56,7 +65,12 @@ class Gateway:
         self.router = Router(routes() if served is None else served)
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)
+        uploads = {
+            route.path: UploadLimit(settings.max_upload_bytes, route.upload)
+            for route in self.router.routes
+            if route.upload is not None
+        }
+        app: ASGIApp = BodySizeLimit(self.dispatch, settings.max_body_bytes, uploads)
         app = CORS(
             app,
             allow_origins=settings.cors_origins,

@@ -19,6 +19,7 @@ from helpers import (
 )
 
 from gateway import __version__
+from gateway.core.catalog import IMAGE_ALIASES, IMAGE_MODELS, TEXT_TO_IMAGE
 
 PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
 BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
@@ -36,7 +37,11 @@ CONFIGURED = (
     *BACKUP_ALIASES,
     *EMBEDDING_ALIASES,
     *EMBEDDING_MODELS,
+    *IMAGE_ALIASES,
+    *IMAGE_MODELS,
 )
+SERVED_TASKS = {"Text Generation", "Text Embeddings", TEXT_TO_IMAGE}
+"""The tasks whose catalogue the gateway fetches (one search each)."""
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
 SECRETS = (*KEYS, CF_TOKEN)
 
@@ -71,8 +76,17 @@ def test_the_catalogue_adds_cloudflares_other_models_once(start_gateway, emulato
         model = get(server, f"/v1/models/{other}", **AUTH).json()
         assert model["owned_by"] == "cloudflare"
     searches = [r for r in emulator.requests() if r["route"] == "search"]
-    assert len(searches) == 2, "the catalogue is cached"
-    assert {s["query"]["task"] for s in searches} == {"Text Generation", "Text Embeddings"}
+    assert len(searches) == len(SERVED_TASKS), "the catalogue is cached"
+    assert {s["query"]["task"] for s in searches} == SERVED_TASKS
+
+
+def test_every_model_says_its_task(gateway, emulator):
+    listed = get(gateway, "/v1/models", **AUTH).json()["data"]
+    tasks = {model["id"]: model["task"] for model in listed}
+    assert tasks["gpt-4"] == tasks[PRIMARY] == "Text Generation"
+    assert tasks["text-embedding-3-small"] == "Text Embeddings"
+    assert {tasks[name] for name in (*IMAGE_ALIASES, *IMAGE_MODELS)} == {TEXT_TO_IMAGE}
+    assert tasks["@cf/mistralai/mistral-small-3.1-24b-instruct"] == "Text Generation"
 
 
 def test_models_answer_without_the_catalogue(start_gateway, emulator, openai_schemas):
@@ -82,7 +96,7 @@ def test_models_answer_without_the_catalogue(start_gateway, emulator, openai_sch
         assert ids == list(CONFIGURED)
         listed_ids(server, openai_schemas)
     searches = [r for r in emulator.requests() if r["route"] == "search"]
-    assert len(searches) <= 2, "a failed fetch is not retried on every request"
+    assert len(searches) <= len(SERVED_TASKS), "a failed fetch is not retried on every request"
 
 
 def test_the_catalogue_can_be_turned_off(start_gateway, emulator, openai_schemas):

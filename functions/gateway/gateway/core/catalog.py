@@ -87,6 +87,22 @@ EMBEDDING_MODELS = (
     "@cf/baai/bge-m3",
 )
 
+TEXT_TO_IMAGE = "Text-to-Image"
+IMAGE_ALIASES = ("dall-e-2", "dall-e-3", "gpt-image-1")
+IMAGE_MODELS = (
+    "@cf/black-forest-labs/flux-1-schnell",
+    "@cf/stabilityai/stable-diffusion-xl-base-1.0",
+    "@cf/bytedance/stable-diffusion-xl-lightning",
+    "@cf/runwayml/stable-diffusion-v1-5-img2img",
+    "@cf/runwayml/stable-diffusion-v1-5-inpainting",
+    "@cf/leonardo/lucid-origin",
+    "@cf/leonardo/phoenix-1.0",
+    "@cf/black-forest-labs/flux-2-dev",
+    "@cf/black-forest-labs/flux-2-klein-4b",
+    "@cf/black-forest-labs/flux-2-klein-9b",
+)
+"""The text-to-image models the images API knows how to call (apis/images/models.py)."""
+
 
 @dataclass(frozen=True)
 class TaskModels:
@@ -128,6 +144,14 @@ def task_models(settings: Settings) -> list[TaskModels]:
             None,
             EMBEDDING_ALIASES,
             EMBEDDING_MODELS,
+        ),
+        TaskModels(
+            TEXT_TO_IMAGE,
+            "text-to-image",
+            settings.image_model,
+            settings.image_backup_model,
+            {name: settings.image_model for name in IMAGE_ALIASES},
+            IMAGE_MODELS,
         ),
     ]
 
@@ -219,18 +243,22 @@ class Catalog:
             return [model]
         return [model, models.backup]
 
-    def listed(self) -> list[tuple[str, str]]:
-        """(id, owner) pairs for /v1/models: the configured text-generation models and their
+    def listed(self) -> list[tuple[str, str, str]]:
+        """(id, owner, task) for /v1/models: the configured text-generation models and their
         aliases, then per other task its aliases and its known models (Cloudflare's catalogue
         lists the rest)."""
         text = self.tasks[TEXT_GENERATION]
-        models = [(model, "cloudflare") for model in (text.primary, text.backup) if model]
-        models += [(alias, "workers-ai-gateway") for alias in text.aliases]
+        models = {
+            model: ("cloudflare", text.task) for model in (text.primary, text.backup) if model
+        }
+        models |= {alias: ("workers-ai-gateway", text.task) for alias in text.aliases}
         for task in self.tasks.values():
             if task is not text:
-                models += [(alias, "workers-ai-gateway") for alias in task.aliases]
-                models += [(model, "cloudflare") for model in task.known()]
-        return list(dict(models).items())
+                for alias in task.aliases:
+                    models.setdefault(alias, ("workers-ai-gateway", task.task))
+                for model in task.known():
+                    models.setdefault(model, ("cloudflare", task.task))
+        return [(name, owner, task) for name, (owner, task) in models.items()]
 
 
 def _created(value: Any) -> int:

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     default_model: str = "@cf/meta/llama-4-scout-17b-16e-instruct"
     backup_model: str = "@cf/openai/gpt-oss-120b"
     default_max_tokens: int = Field(default=4096, ge=1)
+    image_model: str = "@cf/black-forest-labs/flux-1-schnell"
+    image_backup_model: str = "@cf/stabilityai/stable-diffusion-xl-base-1.0"
+    image_edit_model: str = "@cf/runwayml/stable-diffusion-v1-5-img2img"
+    image_inpainting_model: str = "@cf/runwayml/stable-diffusion-v1-5-inpainting"
 
     cors_allow_origins: str = "*"
     log_level: str = "INFO"
@@ -56,6 +60,15 @@ class Settings(BaseSettings):
     max_images: int = Field(default=10, ge=0)
     max_image_total_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = False
+    # A Function URL event holds at most 6 MB, and a multipart body arrives in it base64-encoded
+    # (4/3 of its size) beside the request's headers: 4.5 MB of upload fits with room to spare.
+    max_upload_bytes: int = Field(default=4_500_000, gt=0)
+
+    images_bucket: str | None = None
+    """The private S3 bucket generated images asked for as `url` go to (set by template.yaml);
+    unset: IMAGES_DIR, served by the gateway itself."""
+    images_dir: str = ".data/images"
+    image_url_ttl: int = Field(default=3600, gt=0, le=604800)
 
     responses_table: str | None = None
     responses_db_path: str = ".data/responses.sqlite3"

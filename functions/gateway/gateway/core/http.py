@@ -261,6 +261,8 @@ class Route:
     `stream`: the 200 answer may instead be an SSE stream: its description, and the model of
     one event (or None when the events are not one schema).
     `query`: the model the endpoint validates its query parameters with.
+    `upload`: the body is `multipart/form-data` (multipart.post_form) with this file field, which
+    the 413 for a body over MAX_UPLOAD_BYTES names; None: a JSON body.
     """
 
     method: str
@@ -275,6 +277,7 @@ class Route:
     stream: tuple[str, type[BaseModel] | None] | None = None
     query: type[BaseModel] | None = None
     documented: bool = True
+    upload: str | None = None
 
 
 def post(

@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from gateway.core.http import Route
 
 REF = "#/components/schemas/{model}"
+FORM = "multipart/form-data"
 SECURITY_SCHEME = "HTTPBearer"
 
 ERROR_DESCRIPTIONS = {
@@ -87,10 +88,9 @@ def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, An
     if parameters := _parameters(route):
         operation["parameters"] = parameters
     if route.body is not None:
-        operation["requestBody"] = {
-            "content": _json(schemas[(route.body, "validation")]),
-            "required": True,
-        }
+        body_schema = schemas[(route.body, "validation")]
+        content = _json(body_schema) if route.upload is None else {FORM: {"schema": body_schema}}
+        operation["requestBody"] = {"content": content, "required": True}
     ok: dict[str, Any] = {"description": "Successful Response"}
     if route.response_model is not None:
         ok["content"] = _json(schemas[(route.response_model, "serialization")])

@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -164,6 +165,46 @@ MODEL_NAME = re.compile(r"@(?:cf|hf)(?:/[A-Za-z0-9][A-Za-z0-9._:+-]*)+")
 start with a letter or digit (so none is `.` or `..`) and hold nothing a URL reads specially."""
 
 
+@dataclass(frozen=True)
+class Form:
+    """A `multipart/form-data` request body (FLUX.2 takes nothing else): text `fields`, and
+    `files` by field name as (file name, bytes, media type)."""
+
+    fields: dict[str, str]
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A request body sent as it is, with its media type (raw audio for Whisper or Nova)."""
+
+    data: bytes
+    media_type: str
+
+
+RunBody = dict[str, Any] | Form | Raw
+"""What `WorkersAI.run_media` sends: a JSON object, a multipart form, or raw bytes."""
+
+
+@dataclass(frozen=True)
+class Binary:
+    """A 2xx answer whose body is the model's output itself, not Cloudflare's JSON envelope
+    (docs/upstream.md: models whose output schema is `format: binary`): its bytes and media
+    type, as the answer's Content-Type says (callers still check the bytes are what they say)."""
+
+    data: bytes
+    media_type: str
+
+
+def _body_arguments(body: RunBody) -> dict[str, Any]:
+    """httpx's keyword arguments for one kind of body."""
+    if isinstance(body, Form):
+        return {"data": body.fields, "files": body.files}
+    if isinstance(body, Raw):
+        return {"content": body.data, "headers": {"content-type": body.media_type}}
+    return {"json": body}
+
+
 SESSION_AFFINITY = "x-session-affinity"
 _HEADER_SAFE = re.compile(r"[!-~]{1,256}")
 
@@ -289,6 +330,41 @@ class WorkersAI:
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
+        return self._result(response, response.content, expected)
+
+    async def run_media(
+        self,
+        model: str,
+        body: RunBody,
+        read_timeout: float,
+        *,
+        binary: tuple[str, ...],
+        expected: Shape,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any | Binary:
+        """POST /run/{model} with a JSON, multipart or raw body, for models that may answer
+        bytes instead of JSON (docs/upstream.md#answer-shapes: text-to-image, speech).
+
+        A 2xx whose Content-Type starts with one of `binary` (`("image/",)`) is that output: a
+        `Binary` (an empty body is a failure). Any other 2xx is read as an envelope, whose
+        result must have the `expected` shape (`{"image": base64}` for some image models).
+        Errors keep their JSON envelope whatever the model, and go through the same table as
+        every call. Raises UpstreamError.
+        """
+        url, auth = await self._target(model)
+        arguments = _body_arguments(body)
+        sent = {**auth, **(headers or {}), **arguments.pop("headers", {})}
+        try:
+            response = await self.http.post(
+                url, headers=sent, timeout=self._timeout(read_timeout), **arguments
+            )
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from None
+        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if response.is_success and media_type.startswith(binary):
+            if not response.content:
+                raise _invalid(response.status_code, f"an empty {media_type} body")
+            return Binary(response.content, media_type)
         return self._result(response, response.content, expected)
 
     @asynccontextmanager

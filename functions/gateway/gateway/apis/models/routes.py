@@ -1,6 +1,6 @@
-"""GET /v1/models and /v1/models/{id}: the configured models, the chat and embedding aliases and
-the embedding models first, then the rest of Cloudflare's catalogue (text generation and
-embeddings) when it can be had."""
+"""GET /v1/models and /v1/models/{id}: the configured models, the chat aliases, then each other
+task's aliases and models (embeddings, text-to-image), then the rest of Cloudflare's catalogue
+for those tasks when it can be had; each with its Workers AI task."""
 
 from __future__ import annotations
 
@@ -13,18 +13,28 @@ from gateway.core.http import ASGIApp, JSONResponse, Request, Route, get
 CREATED = 1_700_000_000  # for aliases, and models the catalogue gives no date for
 
 
-def _model(model_id: str, owner: str, created: int) -> dict[str, Any]:
-    return {"id": model_id, "object": "model", "created": created or CREATED, "owned_by": owner}
+def _model(model_id: str, owner: str, created: int, task: str) -> dict[str, Any]:
+    """OpenAI's model object, and the Workers AI task of the model (`task`: Cloudflare's name,
+    e.g. `Text-to-Image`), which tells what endpoint takes it."""
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": created or CREATED,
+        "owned_by": owner,
+        "task": task,
+    }
 
 
 async def _models(catalog: Catalog) -> dict[str, dict[str, Any]]:
     upstream = await catalog.catalogue.current()
     models = {
-        model_id: _model(model_id, owner, entry.created if (entry := upstream.get(model_id)) else 0)
-        for model_id, owner in catalog.listed()
+        model_id: _model(
+            model_id, owner, entry.created if (entry := upstream.get(model_id)) else 0, task
+        )
+        for model_id, owner, task in catalog.listed()
     }
     for name, entry in sorted(upstream.items()):
-        models.setdefault(name, _model(name, "cloudflare", entry.created))
+        models.setdefault(name, _model(name, "cloudflare", entry.created, entry.task))
     return models
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Model(BaseModel):
@@ -12,6 +12,7 @@ class Model(BaseModel):
     object: Literal["model"]
     created: int
     owned_by: str
+    task: str = Field(description="The Workers AI task of the model, e.g. `Text-to-Image`.")
 
 
 class ModelList(BaseModel):
