@@ -1,8 +1,9 @@
 """Image bytes: what format they are, and the few changes the gateway makes to them (Pillow).
 
 Pillow is imported on first use, by a request that needs to decode or encode an image: asking
-for the model's own format as `b64_json` or `url` never loads it. Every decode is bounded:
-Pillow refuses images over `MAX_PIXELS` (a decompression bomb is a 400, not a lost process).
+for the model's own format as `b64_json` or `url` never loads it. Every decode of an upload is
+bounded: an image of more than `MAX_PIXELS` is refused from its header, before it is decoded (a
+decompression bomb is a 400, not a lost process).
 """
 
 from __future__ import annotations
@@ -48,16 +49,16 @@ def _open(data: bytes, param: str) -> Any:
         raise GatewayError(
             400, f"`{param}` must be a PNG, JPEG or WebP image.", param=param, code="invalid_image"
         )
+    too_large = GatewayError(
+        400, f"`{param}` has more than {MAX_PIXELS} pixels.", param=param, code="invalid_image"
+    )
     try:
-        opened = image.open(io.BytesIO(data))
+        opened = image.open(io.BytesIO(data))  # reads the header only
+        if opened.size[0] * opened.size[1] > MAX_PIXELS:
+            raise too_large
         opened.load()
     except image.DecompressionBombError:
-        raise GatewayError(
-            400,
-            f"`{param}` has more than {MAX_PIXELS} pixels.",
-            param=param,
-            code="invalid_image",
-        ) from None
+        raise too_large from None
     except (OSError, ValueError, SyntaxError):
         raise GatewayError(
             400, f"`{param}` is not an image that decodes.", param=param, code="invalid_image"
