@@ -13,7 +13,9 @@ response head is sent; the metric covers the whole request, a stream's body incl
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 import time
 import uuid
 from typing import Any
@@ -23,12 +25,50 @@ from aws_lambda_powertools import Logger
 from gateway.core.context import Metrics, RequestContext, attach_context, current_request
 from gateway.core.disconnect import CLIENT_CLOSED
 from gateway.core.errors import GatewayError
-from gateway.core.http import ASGIApp, Message, Receive, Scope, Send, error_response
+from gateway.core.http import ASGIApp, Message, Receive, Scope, Send, dumps, error_response
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "workers-ai-gateway")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "WorkersAIGateway")
 
 logger = Logger(service=SERVICE)
+
+
+class _CorrelationId(logging.Filter):
+    """Every log line written while a request is served carries its `correlation_id` (read
+    from `current_request`, so nothing is appended to the logger per request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ctx = current_request.get()
+        if ctx is not None and not hasattr(record, "correlation_id"):
+            record.correlation_id = ctx.request_id
+        return True
+
+
+logger.addFilter(_CorrelationId())
+
+
+def log_request(ctx: RequestContext, **fields: Any) -> None:
+    """The one log line per request, at INFO, in the shape of Powertools' structured lines
+    (level, location, message, timestamp, service, correlation_id, then the fields).
+
+    Written here rather than through `logger.info`, whose formatting cost some 40 µs per
+    request, more than the rest of a trivial route; every other line goes through the logger.
+    """
+    if logger.log_level > logging.INFO:
+        return
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(now))
+    record = {
+        "level": "INFO",
+        "location": "log_request:observability",
+        "message": "request",
+        "timestamp": f"{stamp},{int(now % 1 * 1000):03d}+0000",
+        "service": SERVICE,
+        "correlation_id": ctx.request_id,
+        **fields,
+        **ctx.fields,
+    }
+    sys.stdout.write(dumps(record).decode() + "\n")
 
 
 def emit_metrics(metrics: Metrics, **dimensions: str) -> None:
@@ -52,7 +92,7 @@ def emit_metrics(metrics: Metrics, **dimensions: str) -> None:
         **dimensions,
         **{name: values for name, (_, values) in metrics.items()},
     }
-    print(json.dumps(record, separators=(",", ":")))
+    sys.stdout.write(dumps(record).decode() + "\n")
 
 
 def upstream_error_metric(code: str) -> None:
@@ -73,8 +113,9 @@ def describe_exception(exc: BaseException) -> dict[str, str]:
     return {"error_type": type(exc).__name__, "where": where}
 
 
-def _lambda_context(headers: dict[bytes, bytes]) -> dict[str, Any]:
-    raw = headers.get(b"x-amzn-lambda-context")
+def _lambda_context(headers: list[tuple[bytes, bytes]]) -> dict[str, Any]:
+    """The Lambda context the Web Adapter sends as a header, parsed (empty when absent)."""
+    raw = next((value for name, value in headers if name == b"x-amzn-lambda-context"), None)
     if not raw:
         return {}
     try:
@@ -106,7 +147,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        lambda_ctx = _lambda_context(dict(scope["headers"]))
+        lambda_ctx = _lambda_context(scope["headers"])
         request_id = str(lambda_ctx.get("request_id") or uuid.uuid4())
         deadline_ms = lambda_ctx.get("deadline")
         ctx = RequestContext(
@@ -129,7 +170,6 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
-        logger.thread_safe_append_keys(correlation_id=request_id)
         token = current_request.set(ctx)
         try:
             await self.app(scope, receive, send_with_id)
@@ -153,16 +193,12 @@ class RequestContextMiddleware:
                 ctx.count("ServerErrors")
             elif status >= 400:
                 ctx.count("ClientErrors")
-            logger.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round(elapsed_ms, 1),
-                    "overhead_ms": round(overhead, 2),
-                    **ctx.fields,
-                },
+            log_request(
+                ctx,
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round(elapsed_ms, 1),
+                overhead_ms=round(overhead, 2),
             )
             emit_metrics(ctx.metrics)
-            logger.thread_safe_remove_keys(["correlation_id"])
