@@ -139,7 +139,7 @@ async function loadLiveModels() {
     renderModels(
       data.map((m) => m.id),
       `Live from ${openaiBase()}/models.`,
-      data.filter((m) => (m.task ?? "Text Generation") !== "Text Generation").map((m) => m.id),
+      data.filter((m) => (m.task ?? "text-generation") !== "text-generation").map((m) => m.id),
     );
   } catch {
     $("models-source").textContent = `Could not reach ${openaiBase()}/models. Showing the configured models.`;

@@ -20,7 +20,7 @@ function showError(title, detail, hint) {
 function offerModels(models) {
   const select = $("image-model");
   const previous = select.value;
-  const names = models.filter((m) => m.task === "Text-to-Image" && !EDIT_ONLY.test(m.id)).map((m) => m.id);
+  const names = models.filter((m) => m.task === "text-to-image" && !EDIT_ONLY.test(m.id)).map((m) => m.id);
   if (!names.length) return;
   select.replaceChildren(...names.map((id) => h("option", { value: id }, id)));
   if (names.includes(previous)) select.value = previous;

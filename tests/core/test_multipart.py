@@ -46,16 +46,16 @@ def test_text_fields_files_and_lists():
     assert form["prompt"] == "un café"
     assert form["n"] == "2"
     assert form["image"] == [
-        Upload("a.png", "image/png", b"\x89PNG one"),
-        Upload("b.png", "image/png", b"\x89PNG two"),
+        Upload(b"\x89PNG one", "a.png", "image/png"),
+        Upload(b"\x89PNG two", "b.png", "image/png"),
     ]
     assert form["tag"] == ["x", "y"]
-    assert form["mask"] == Upload("m.png", "", b"")
+    assert form["mask"] == Upload(b"", "m.png", None)
 
 
 def test_a_single_bracketed_field_is_still_a_list():
     form = parse_form(body(("image[]", b"data", "a.png", "image/png")), FORM)
-    assert form["image"] == [Upload("a.png", "image/png", b"data")]
+    assert form["image"] == [Upload(b"data", "a.png", "image/png")]
 
 
 def test_binary_file_content_is_kept_byte_for_byte():

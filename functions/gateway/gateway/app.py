@@ -16,7 +16,7 @@ from gateway.core.cors import CORS
 from gateway.core.disconnect import CancelOnDisconnect
 from gateway.core.errors import GatewayError, not_allowed, not_found
 from gateway.core.http import ASGIApp, Receive, Request, Route, Router, Scope, Send, error_response
-from gateway.core.limits import BodySizeLimit, UploadLimit
+from gateway.core.limits import BodySizeLimit
 from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
 from gateway.core.services import Services, open_services
@@ -65,11 +65,8 @@ class Gateway:
         self.router = Router(routes() if served is None else served)
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        uploads = {
-            route.path: UploadLimit(settings.max_upload_bytes, route.upload)
-            for route in self.router.routes
-            if route.upload is not None
-        }
+        upload_limit = min(settings.max_upload_bytes, settings.max_body_bytes)
+        uploads = {r.path: (upload_limit, r.upload) for r in self.router.routes if r.upload}
         app: ASGIApp = BodySizeLimit(self.dispatch, settings.max_body_bytes, uploads)
         app = CORS(
             app,

@@ -83,10 +83,10 @@ def test_the_catalogue_adds_cloudflares_other_models_once(start_gateway, emulato
 def test_every_model_says_its_task(gateway, emulator):
     listed = get(gateway, "/v1/models", **AUTH).json()["data"]
     tasks = {model["id"]: model["task"] for model in listed}
-    assert tasks["gpt-4"] == tasks[PRIMARY] == "Text Generation"
-    assert tasks["text-embedding-3-small"] == "Text Embeddings"
-    assert {tasks[name] for name in (*IMAGE_ALIASES, *IMAGE_MODELS)} == {TEXT_TO_IMAGE}
-    assert tasks["@cf/mistralai/mistral-small-3.1-24b-instruct"] == "Text Generation"
+    assert tasks["gpt-4"] == tasks[PRIMARY] == "text-generation"
+    assert tasks["text-embedding-3-small"] == "embedding"
+    assert {tasks[name] for name in (*IMAGE_ALIASES, *IMAGE_MODELS)} == {"text-to-image"}
+    assert tasks["@cf/zai-org/glm-4.7-flash"] == "text-generation", "from the catalogue"
 
 
 def test_models_answer_without_the_catalogue(start_gateway, emulator, openai_schemas):

@@ -110,7 +110,7 @@ class TaskModels:
     as its catalogue says): the OpenAI names that stand for them (`aliases`), the `primary` model
     (the default, named in a 404's hint), the `backup` every model known to exist falls back to
     (None: no fallback), and the other `models` known to exist. `label` names the kind in
-    messages ("text-generation", "embedding")."""
+    messages ("text-generation", "embedding") and is each model's `task` in GET /v1/models."""
 
     task: str
     label: str
@@ -244,21 +244,28 @@ class Catalog:
         return [model, models.backup]
 
     def listed(self) -> list[tuple[str, str, str]]:
-        """(id, owner, task) for /v1/models: the configured text-generation models and their
-        aliases, then per other task its aliases and its known models (Cloudflare's catalogue
-        lists the rest)."""
+        """(id, owner, task label) for /v1/models: the configured text-generation models and
+        their aliases, then per other task its aliases and its known models (Cloudflare's
+        catalogue lists the rest)."""
         text = self.tasks[TEXT_GENERATION]
-        models = {
-            model: ("cloudflare", text.task) for model in (text.primary, text.backup) if model
-        }
-        models |= {alias: ("workers-ai-gateway", text.task) for alias in text.aliases}
+        models = [(model, "cloudflare") for model in (text.primary, text.backup) if model]
+        models += [(alias, "workers-ai-gateway") for alias in text.aliases]
+        rows = [(model, owner, text.label) for model, owner in models]
         for task in self.tasks.values():
             if task is not text:
-                for alias in task.aliases:
-                    models.setdefault(alias, ("workers-ai-gateway", task.task))
-                for model in task.known():
-                    models.setdefault(model, ("cloudflare", task.task))
-        return [(name, owner, task) for name, (owner, task) in models.items()]
+                rows += [(alias, "workers-ai-gateway", task.label) for alias in task.aliases]
+                rows += [(model, "cloudflare", task.label) for model in task.known()]
+        first: dict[str, tuple[str, str, str]] = {}
+        for row in rows:
+            first.setdefault(row[0], row)
+        return list(first.values())
+
+    def label_of(self, cloudflare_task: str) -> str:
+        """The label of the first task served for one of Cloudflare's tasks (else the task)."""
+        for task in self.tasks.values():
+            if task.task == cloudflare_task:
+                return task.label
+        return cloudflare_task
 
 
 def _created(value: Any) -> int:

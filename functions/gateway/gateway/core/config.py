@@ -54,15 +54,15 @@ class Settings(BaseSettings):
     parameters_secrets_extension_http_port: int = Field(default=2773, gt=0, lt=65536)
     catalogue_ttl: float = Field(default=3600.0, ge=0)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
+    # A Function URL carries at most 6 MB per request, and base64-encodes a multipart body
+    # (4/3 larger): 4.5 MB of upload leaves room for the event's headers.
+    max_upload_bytes: int = Field(default=4_500_000, gt=0)
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     # Per request, data URIs included: a Lambda of 512 MB holds a few copies of 10 MiB of
     # images (the bytes, their base64, the upstream body) with room to spare.
     max_images: int = Field(default=10, ge=0)
     max_image_total_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = False
-    # A Function URL event holds at most 6 MB, and a multipart body arrives in it base64-encoded
-    # (4/3 of its size) beside the request's headers: 4.5 MB of upload fits with room to spare.
-    max_upload_bytes: int = Field(default=4_500_000, gt=0)
 
     images_bucket: str | None = None
     """The private S3 bucket generated images asked for as `url` go to (set by template.yaml);

@@ -261,8 +261,8 @@ class Route:
     `stream`: the 200 answer may instead be an SSE stream: its description, and the model of
     one event (or None when the events are not one schema).
     `query`: the model the endpoint validates its query parameters with.
-    `upload`: the body is `multipart/form-data` (multipart.post_form) with this file field, which
-    the 413 for a body over MAX_UPLOAD_BYTES names; None: a JSON body.
+    `upload`: the body is `multipart/form-data` (`body` validates its fields) limited to
+    MAX_UPLOAD_BYTES; a larger one is a 413 naming this field (`limits.BodySizeLimit`).
     """
 
     method: str

@@ -17,7 +17,6 @@ from pydantic.json_schema import models_json_schema
 from gateway.core.http import Route
 
 REF = "#/components/schemas/{model}"
-FORM = "multipart/form-data"
 SECURITY_SCHEME = "HTTPBearer"
 
 ERROR_DESCRIPTIONS = {
@@ -88,9 +87,9 @@ def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, An
     if parameters := _parameters(route):
         operation["parameters"] = parameters
     if route.body is not None:
-        body_schema = schemas[(route.body, "validation")]
-        content = _json(body_schema) if route.upload is None else {FORM: {"schema": body_schema}}
-        operation["requestBody"] = {"content": content, "required": True}
+        schema = schemas[(route.body, "validation")]
+        media = "multipart/form-data" if route.upload else "application/json"
+        operation["requestBody"] = {"content": {media: {"schema": schema}}, "required": True}
     ok: dict[str, Any] = {"description": "Successful Response"}
     if route.response_model is not None:
         ok["content"] = _json(schemas[(route.response_model, "serialization")])

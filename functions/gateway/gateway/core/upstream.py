@@ -167,8 +167,23 @@ MODEL_NAME = re.compile(r"@(?:cf|hf)(?:/[A-Za-z0-9][A-Za-z0-9._:+-]*)+")
 start with a letter or digit (so none is `.` or `..`) and hold nothing a URL reads specially."""
 
 
+def _nothing(result: Any) -> bool:
+    """No result is expected: a JSON answer can only be an error."""
+    return False
+
+
 @dataclass(frozen=True)
-class Form:
+class RawBody:
+    """A request body sent as it is rather than as JSON (audio for Whisper and Nova-3), with its
+    Content-Type and the options that go in the query string."""
+
+    content: bytes
+    content_type: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FormBody:
     """A `multipart/form-data` request body (FLUX.2 takes nothing else): text `fields`, and
     `files` by field name as (file name, bytes, media type)."""
 
@@ -176,35 +191,52 @@ class Form:
     files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Raw:
-    """A request body sent as it is, with its media type (raw audio for Whisper or Nova)."""
+Body = dict[str, Any] | RawBody | FormBody
+"""What `/run/{model}` is sent: a JSON object, raw bytes, or a multipart form."""
 
-    data: bytes
+
+def _request_args(body: Body, headers: dict[str, str]) -> dict[str, Any]:
+    """httpx's arguments for a body: JSON (encoded once, by `dumps`), raw bytes with their type
+    and query string, or a multipart form (httpx writes its boundary)."""
+    if isinstance(body, RawBody):
+        return {
+            "content": body.content,
+            "params": dict(body.params),
+            "headers": {**headers, "content-type": body.content_type},
+        }
+    if isinstance(body, FormBody):
+        return {"data": body.fields, "files": body.files, "headers": headers}
+    return {"content": dumps(body), "headers": {**headers, **JSON_CONTENT}}
+
+
+@dataclass
+class BinaryAnswer:
+    """A `/run` answer that is bytes (audio, an image), or the JSON result of a model that answers
+    its bytes inside JSON (MeloTTS's base64 audio, FLUX's image).
+
+    For bytes: `media_type` is the answer's Content-Type (without parameters), `first` its first
+    bytes (in hand before anything is answered, so a failure there can still fall back) and
+    `chunks()` the whole body as it arrives. For JSON: `result` is the envelope's result, with
+    the shape the caller expected, and there are no bytes.
+    """
+
     media_type: str
+    first: bytes = b""
+    rest: AsyncIterator[bytes] | None = None
+    result: Any = None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self.first:
+            yield self.first
+        if self.rest is not None:
+            async for chunk in self.rest:
+                if chunk:
+                    yield chunk
 
 
-RunBody = dict[str, Any] | Form | Raw
-"""What `WorkersAI.run_media` sends: a JSON object, a multipart form, or raw bytes."""
-
-
-@dataclass(frozen=True)
-class Binary:
-    """A 2xx answer whose body is the model's output itself, not Cloudflare's JSON envelope
-    (docs/upstream.md: models whose output schema is `format: binary`): its bytes and media
-    type, as the answer's Content-Type says (callers still check the bytes are what they say)."""
-
-    data: bytes
-    media_type: str
-
-
-def _body_arguments(body: RunBody) -> dict[str, Any]:
-    """httpx's keyword arguments for one kind of body."""
-    if isinstance(body, Form):
-        return {"data": body.fields, "files": body.files}
-    if isinstance(body, Raw):
-        return {"content": body.data, "headers": {"content-type": body.media_type}}
-    return {"json": body}
+def _media_type(response: httpx.Response) -> str:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.partition(";")[0].strip().lower()
 
 
 SESSION_AFFINITY = "x-session-affinity"
@@ -314,60 +346,88 @@ class WorkersAI:
     async def run(
         self,
         model: str,
-        body: dict[str, Any],
+        body: Body,
         read_timeout: float,
         expected: Shape = is_text_result,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """POST /run/{model} (with `headers` besides the token) and return the envelope's
         result, checked to have the `expected` shape (text generation unless told otherwise).
-        Raises UpstreamError."""
+        `body` is JSON, or a `RawBody` or `FormBody` sent as it is. Raises UpstreamError."""
         url, auth = await self._target(model)
         try:
             response = await self.http.post(
                 url,
-                content=dumps(body),
-                headers={**auth, **JSON_CONTENT, **(headers or {})},
+                **_request_args(body, {**auth, **(headers or {})}),
                 timeout=self._timeout(read_timeout),
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
         return self._result(response, response.content, expected)
 
-    async def run_media(
+    @asynccontextmanager
+    async def binary(
         self,
         model: str,
-        body: RunBody,
+        body: Body,
         read_timeout: float,
-        *,
-        binary: tuple[str, ...],
-        expected: Shape,
-        headers: Mapping[str, str] | None = None,
-    ) -> Any | Binary:
-        """POST /run/{model} with a JSON, multipart or raw body, for models that may answer
-        bytes instead of JSON (docs/upstream.md#answer-shapes: text-to-image, speech).
+        media: tuple[str, ...],
+        expected: Shape | None = None,
+        signature: Callable[[bytes], bool] | None = None,
+    ) -> AsyncIterator[BinaryAnswer]:
+        """POST /run/{model} for an answer in bytes whose Content-Type starts with one of
+        `media` (`"audio/"`, `"image/png"`...); yields it once its first bytes are in hand,
+        and closes the upstream response when the block ends.
 
-        A 2xx whose Content-Type starts with one of `binary` (`("image/",)`) is that output: a
-        `Binary` (an empty body is a failure). Any other 2xx is read as an envelope, whose
-        result must have the `expected` shape (`{"image": base64}` for some image models).
-        Errors keep their JSON envelope whatever the model, and go through the same table as
-        every call. Raises UpstreamError.
+        A JSON answer is an error, or (when `expected` is given) a result of that shape,
+        yielded as `result`. Raises UpstreamError for an error status, an error object (also
+        under another Content-Type: bytes that begin with `{` are no audio or image), a
+        Content-Type not in `media`, an empty body, or first bytes that `signature` (when
+        given) says are not the format asked for; reading the later chunks raises it for a
+        broken connection.
         """
         url, auth = await self._target(model)
-        arguments = _body_arguments(body)
-        sent = {**auth, **(headers or {}), **arguments.pop("headers", {})}
+        request = self.http.build_request(
+            "POST", url, **_request_args(body, auth), timeout=self._timeout(read_timeout)
+        )
         try:
-            response = await self.http.post(
-                url, headers=sent, timeout=self._timeout(read_timeout), **arguments
-            )
+            response = await self.http.send(request, stream=True)
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
-        media_type = response.headers.get("content-type", "").partition(";")[0].strip().lower()
-        if response.is_success and media_type.startswith(binary):
-            if not response.content:
-                raise _invalid(response.status_code, f"an empty {media_type} body")
-            return Binary(response.content, media_type)
-        return self._result(response, response.content, expected)
+        try:
+            media_type = _media_type(response)
+            if not response.is_success or media_type == "application/json":
+                content = await self._read(response)
+                yield BinaryAnswer(
+                    media_type, result=self._result(response, content, expected or _nothing)
+                )
+                return
+            if not media_type.startswith(media):
+                raise _invalid(response.status_code, f"a `{media_type or 'untyped'}` body")
+            chunks = self._chunks(response)
+            first = await anext(chunks, b"")
+            if not first:
+                raise _invalid(response.status_code, "an empty body")
+            if first.startswith(b"{"):
+                content = first + b"".join([chunk async for chunk in chunks])
+                self._result(response, content, _nothing)  # raises: an error, or no shape
+            if signature is not None and not signature(first):
+                raise _invalid(
+                    response.status_code, f"bytes that are not the {media_type} asked for"
+                )
+            yield BinaryAnswer(media_type, first, chunks)
+        finally:
+            await response.aclose()
+
+    async def _chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        """The body's non-empty chunks as they arrive; UpstreamError when the connection
+        breaks."""
+        try:
+            async for chunk in response.aiter_bytes():
+                if chunk:
+                    yield chunk
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from None
 
     @asynccontextmanager
     async def stream(

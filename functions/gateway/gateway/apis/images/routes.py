@@ -25,8 +25,8 @@ from gateway.core.catalog import IMAGE_ALIASES, TEXT_TO_IMAGE
 from gateway.core.errors import GatewayError
 from gateway.core.fallback import Deadline, run_chain
 from gateway.core.http import GENERATION_ERRORS, ASGIApp, JSONResponse, Request, Route, post
-from gateway.core.multipart import post_form
-from gateway.core.upstream import Binary
+from gateway.core.multipart import form
+from gateway.core.upstream import BinaryAnswer
 from gateway.core.upstream_errors import UpstreamError, from_upstream
 
 T = TypeVar("T")
@@ -51,14 +51,14 @@ def _not_an_image(what: str) -> UpstreamError:
     return UpstreamError(f"it answered 200 with {what}.", status=200, kind="invalid")
 
 
-def picture_of(answer: Any) -> Picture:
+async def picture_of(answer: BinaryAnswer) -> Picture:
     """The image in an upstream answer (raw bytes, or base64 in `{"image"}`), as its bytes say
     it is; an UpstreamError (an upstream failure: the backup is tried) when it is none."""
-    if isinstance(answer, Binary):
-        data = answer.data
+    if answer.result is None:
+        data = b"".join([chunk async for chunk in answer.chunks()])
     else:
         try:
-            data = base64.b64decode(answer["image"], validate=True)
+            data = base64.b64decode(answer.result["image"], validate=True)
         except (binascii.Error, ValueError):
             raise _not_an_image("an `image` that is not base64") from None
     media_type = sniff(data)
@@ -125,10 +125,10 @@ async def _answer(request: Request, req: ImageRequest, asked: str, chain: list[s
     async def make(index: int) -> tuple[str, Picture]:
         async def attempt(model: str, has_backup: bool) -> Picture:
             body = plan.body(image_model(model), index)
-            answer = await svc.upstream.run_media(
-                model, body, timeout, binary=("image/",), expected=is_image_result
-            )
-            return picture_of(answer)
+            async with svc.upstream.binary(
+                model, body, timeout, ("image/",), expected=is_image_result
+            ) as answer:
+                return await picture_of(answer)
 
         return await run_chain(
             chain,
@@ -200,7 +200,7 @@ ROUTES: list[Route] = [
         response_model=ImagesResponse,
         errors=GENERATION_ERRORS,
     ),
-    post_form(
+    form(
         "/v1/images/edits",
         ImageEditRequest,
         create_image_edit,

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from gateway.apis.images.parameters import IMAGE_EDITS, IMAGE_GENERATIONS
-from gateway.core.multipart import Upload
+from gateway.core.multipart import Upload, UploadField
 from gateway.core.parameters import refuse_unsupported
 from gateway.core.validation import RequestModel
 
@@ -71,8 +71,10 @@ class ImageEditRequest(ImageRequest):
     """A `multipart/form-data` body: files for `image` (one, or several as `image[]`) and
     `mask`, text for the rest."""
 
-    image: Upload | list[Upload] = Field(description="The image(s) to edit: PNG, JPEG or WebP.")
-    mask: Upload | None = Field(
+    image: UploadField | list[UploadField] = Field(
+        description="The image(s) to edit: PNG, JPEG or WebP."
+    )
+    mask: UploadField | None = Field(
         default=None,
         description="A PNG the size of the image; its transparent pixels are what to edit.",
     )

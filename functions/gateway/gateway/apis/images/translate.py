@@ -20,7 +20,7 @@ from gateway.apis.images.pictures import NAMES, as_reference, as_source, inpaint
 from gateway.apis.images.schemas import SIZE, ImageEditRequest, ImageRequest
 from gateway.core.errors import GatewayError
 from gateway.core.multipart import Upload
-from gateway.core.upstream import Form, RunBody
+from gateway.core.upstream import Body, FormBody
 
 UNMASKED_STRENGTH = {"low": 0.8, "high": 0.5}
 """The `strength` an unmasked Stable Diffusion edit gets when none is given, by
@@ -145,7 +145,7 @@ class Plan:
             fields["guidance"] = req.guidance
         return fields
 
-    def body(self, spec: ImageModel, index: int) -> RunBody:
+    def body(self, spec: ImageModel, index: int) -> Body:
         """The `/run` body of image `index` for `spec`; pictures' 400s for unusable uploads."""
         fields = self.fields(spec, index)
         if self.edit is not None and spec.edits == "source":
@@ -171,4 +171,4 @@ class Plan:
             for number, (data, media_type) in enumerate(references):
                 extension = NAMES.get(media_type, "png")
                 files[f"input_image_{number}"] = (f"image{number}.{extension}", data, media_type)
-        return Form({key: str(value) for key, value in fields.items()}, files)
+        return FormBody({key: str(value) for key, value in fields.items()}, files)

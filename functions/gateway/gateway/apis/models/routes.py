@@ -1,6 +1,7 @@
-"""GET /v1/models and /v1/models/{id}: the configured models, the chat aliases, then each other
-task's aliases and models (embeddings, text-to-image), then the rest of Cloudflare's catalogue
-for those tasks when it can be had; each with its Workers AI task."""
+"""GET /v1/models and /v1/models/{id}: the configured models, the chat and embedding aliases and
+the embedding models first, then each other task's aliases and models, then the rest of
+Cloudflare's catalogue (of the tasks served) when it can be had. Each model says its `task`
+(an extension: the kind of endpoint that takes it)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ CREATED = 1_700_000_000  # for aliases, and models the catalogue gives no date f
 
 
 def _model(model_id: str, owner: str, created: int, task: str) -> dict[str, Any]:
-    """OpenAI's model object, and the Workers AI task of the model (`task`: Cloudflare's name,
-    e.g. `Text-to-Image`), which tells what endpoint takes it."""
     return {
         "id": model_id,
         "object": "model",
@@ -34,7 +33,9 @@ async def _models(catalog: Catalog) -> dict[str, dict[str, Any]]:
         for model_id, owner, task in catalog.listed()
     }
     for name, entry in sorted(upstream.items()):
-        models.setdefault(name, _model(name, "cloudflare", entry.created, entry.task))
+        models.setdefault(
+            name, _model(name, "cloudflare", entry.created, catalog.label_of(entry.task))
+        )
     return models
 
 

@@ -12,7 +12,10 @@ class Model(BaseModel):
     object: Literal["model"]
     created: int
     owned_by: str
-    task: str = Field(description="The Workers AI task of the model, e.g. `Text-to-Image`.")
+    task: str = Field(
+        description="The gateway's extension: the kind of model (text-generation, embedding, "
+        "text-to-image), i.e. the endpoint that takes it."
+    )
 
 
 class ModelList(BaseModel):
