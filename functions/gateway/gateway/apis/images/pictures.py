@@ -34,6 +34,17 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def whole(data: bytes, media_type: str) -> bool:
+    """Whether an image of `media_type` ends where its format says it ends (checked without
+    decoding): PNG with its IEND chunk, JPEG with its end-of-image marker, WebP at the length its
+    RIFF header gives. An answer cut short, or padded, is not whole."""
+    if media_type == "image/png":
+        return data.endswith(b"IEND\xaeB`\x82")
+    if media_type == "image/jpeg":
+        return data.endswith(b"\xff\xd9")
+    return len(data) >= 12 and int.from_bytes(data[4:8], "little") + 8 == len(data)
+
+
 def _pillow() -> Any:
     from PIL import Image
 

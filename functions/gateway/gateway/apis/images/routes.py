@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from gateway.apis.images.media import MEDIA_ROUTES
 from gateway.apis.images.models import image_model
-from gateway.apis.images.pictures import FORMATS, NAMES, convert, sniff
+from gateway.apis.images.pictures import FORMATS, NAMES, convert, sniff, whole
 from gateway.apis.images.schemas import (
     ImageEditRequest,
     ImageGenerationRequest,
@@ -53,7 +53,8 @@ def _not_an_image(what: str) -> UpstreamError:
 
 async def picture_of(answer: BinaryAnswer) -> Picture:
     """The image in an upstream answer (raw bytes, or base64 in `{"image"}`), as its bytes say
-    it is; an UpstreamError (an upstream failure: the backup is tried) when it is none."""
+    it is; an UpstreamError (an upstream failure: the backup is tried) when it is none, or is
+    not whole (`pictures.whole`)."""
     if answer.result is None:
         data = b"".join([chunk async for chunk in answer.chunks()])
     else:
@@ -64,6 +65,8 @@ async def picture_of(answer: BinaryAnswer) -> Picture:
     media_type = sniff(data)
     if media_type is None:
         raise _not_an_image("bytes that are not a PNG, JPEG or WebP image")
+    if not whole(data, media_type):
+        raise _not_an_image(f"an {media_type} image cut short")
     return Picture(data, media_type)
 
 
