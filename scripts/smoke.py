@@ -5,8 +5,9 @@
         --docs-url https://dxxxx.cloudfront.net
 
 Checks the docs page, the OpenAPI spec, /health, /v1/models, a chat completion plain and
-streamed, an image asked for as a link and downloaded, authentication (missing and wrong key) and error handling (unknown route, bad JSON),
-prints one PASS/FAIL line per check and exits non-zero if any failed.
+streamed, an image asked for as a link and downloaded, authentication (missing and wrong key)
+and error handling (unknown route, bad JSON), prints one PASS/FAIL line per check and exits
+non-zero if any failed.
 """
 
 from __future__ import annotations

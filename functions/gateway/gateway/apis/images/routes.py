@@ -95,12 +95,15 @@ def _check_output(req: ImageRequest) -> str | None:
     return wanted
 
 
+def _unchanged(picture: Picture, wanted: str | None, quality: int | None) -> bool:
+    """Whether the picture already is what was asked for (no conversion, no re-encoding)."""
+    return (wanted or picture.media_type) == picture.media_type and quality in {None, 100}
+
+
 def _finish(picture: Picture, wanted: str | None, quality: int | None) -> Picture:
-    """The picture in the format asked for: converted, or re-encoded at `quality`, only when
-    asked; a 502 when the model's image does not decode."""
+    """The picture in the format asked for: converted, or re-encoded at `quality` (Pillow, in
+    a worker thread); a 502 when the model's image does not decode."""
     target = wanted or picture.media_type
-    if target == picture.media_type and quality in {None, 100}:
-        return picture
     try:
         data = convert(picture.data, picture.media_type, target, quality or 100)
     except ValueError:
@@ -148,9 +151,13 @@ async def _answer(request: Request, req: ImageRequest, asked: str, chain: list[s
         raise from_upstream(error) from None
     ctx.count("Images", len(made))
     quality = req.output_compression
-    finished = await asyncio.gather(
-        *(asyncio.to_thread(_finish, picture, wanted, quality) for _, picture in made)
+    finished = [picture for _, picture in made]
+    converting = [i for i, one in enumerate(finished) if not _unchanged(one, wanted, quality)]
+    converted = await asyncio.gather(
+        *(asyncio.to_thread(_finish, finished[i], wanted, quality) for i in converting)
     )
+    for index, picture in zip(converting, converted, strict=True):
+        finished[index] = picture
     as_url = (req.response_format or ("url" if asked.startswith("dall-e") else "b64_json")) == "url"
     if as_url:
         base = request.base_url()

@@ -122,7 +122,11 @@ class Plan:
     def _field_refusal(self, name: str, spec: ImageModel) -> GatewayError | None:
         req = self.request
         if spec.steps is None and req.quality not in {None, "auto", "standard"}:
-            return _refusal(f"{name} has fixed steps: `quality` can only be `auto`.", "quality")
+            return _refusal(
+                f"{name} has no steps control the gateway knows of: `quality` can only be "
+                "`auto` or `standard`.",
+                "quality",
+            )
         for option in ("seed", "negative_prompt", "guidance", "strength"):
             if getattr(req, option, None) is not None and option not in spec.options:
                 return _refusal(f"{name} takes no `{option}`.", option)
