@@ -153,7 +153,7 @@ def parse_form(body: bytes, content_type: str | None) -> dict[str, Any]:
 def form(
     path: str,
     body: type[B],
-    endpoint: Callable[[Request, B], Awaitable[ASGIApp]],
+    endpoint: Callable[[Request[Any], B], Awaitable[ASGIApp]],
     *,
     upload: str,
     **doc: Any,
@@ -161,7 +161,7 @@ def form(
     """A POST route taking `multipart/form-data` whose fields `body` validates; `upload` is the
     file field a 413 names when the body is over MAX_UPLOAD_BYTES."""
 
-    async def handle(request: Request) -> ASGIApp:
+    async def handle(request: Request[Any]) -> ASGIApp:
         fields = parse_form(await request.body(), request.headers.get("content-type"))
         try:
             validated = body.model_validate(fields)

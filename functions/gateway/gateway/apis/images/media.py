@@ -10,9 +10,10 @@ from __future__ import annotations
 from gateway.core.errors import GatewayError
 from gateway.core.http import ASGIApp, Request, Response, Route, get
 from gateway.core.media_files import LOCAL_PREFIX
+from gateway.core.services import Services
 
 
-async def get_media(request: Request) -> ASGIApp:
+async def get_media(request: Request[Services]) -> ASGIApp:
     found = await request.services.media.load(request.params["name"])
     if found is None:
         raise GatewayError(404, "No such file, or its link has expired.", code="not_found")

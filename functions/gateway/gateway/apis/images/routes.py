@@ -26,6 +26,7 @@ from gateway.core.errors import GatewayError
 from gateway.core.fallback import Deadline, run_chain
 from gateway.core.http import GENERATION_ERRORS, ASGIApp, JSONResponse, Request, Route, post
 from gateway.core.multipart import form
+from gateway.core.services import Services
 from gateway.core.upstream import BinaryAnswer
 from gateway.core.upstream_errors import UpstreamError, from_upstream
 
@@ -113,7 +114,9 @@ def _finish(picture: Picture, wanted: str | None, quality: int | None) -> Pictur
     return Picture(data, target)
 
 
-async def _answer(request: Request, req: ImageRequest, asked: str, chain: list[str]) -> ASGIApp:
+async def _answer(
+    request: Request[Services], req: ImageRequest, asked: str, chain: list[str]
+) -> ASGIApp:
     """Make `req.n` images over `chain` (the first model must be able to; later ones that cannot
     are dropped) and answer OpenAI's ImagesResponse."""
     svc, ctx = request.services, request.context
@@ -176,13 +179,13 @@ async def _answer(request: Request, req: ImageRequest, asked: str, chain: list[s
     return JSONResponse(body, headers={"x-gateway-model": models})
 
 
-async def create_image(request: Request, req: ImageGenerationRequest) -> ASGIApp:
+async def create_image(request: Request[Services], req: ImageGenerationRequest) -> ASGIApp:
     asked = req.model or "dall-e-2"  # OpenAI's default for generations
     chain = await request.services.catalog.chain(asked, TEXT_TO_IMAGE)
     return await _answer(request, req, asked, chain)
 
 
-async def create_image_edit(request: Request, req: ImageEditRequest) -> ASGIApp:
+async def create_image_edit(request: Request[Services], req: ImageEditRequest) -> ASGIApp:
     settings = request.services.settings
     asked = req.model or "gpt-image-1"
     model = asked
@@ -192,7 +195,7 @@ async def create_image_edit(request: Request, req: ImageEditRequest) -> ASGIApp:
     return await _answer(request, req, asked, chain)
 
 
-async def create_image_variation(request: Request) -> ASGIApp:
+async def create_image_variation(request: Request[Services]) -> ASGIApp:
     raise GatewayError(
         400,
         "Image variations are not available: Workers AI has no image-variation model. Use POST "

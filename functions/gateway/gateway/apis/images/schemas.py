@@ -1,10 +1,8 @@
 """The images API's requests (OpenAI's `CreateImageRequest`, and `CreateImageEditRequest` as a
 multipart form), validated, and the `ImagesResponse` they are answered with (documented only)."""
 
-from __future__ import annotations
-
 import re
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -62,7 +60,7 @@ class ImageGenerationRequest(ImageRequest):
     style: Literal["vivid", "natural"] | None = None
 
     @model_validator(mode="after")
-    def _refuse(self) -> ImageGenerationRequest:
+    def _refuse(self) -> Self:
         refuse_unsupported(IMAGE_GENERATIONS, self)
         return self
 
@@ -92,7 +90,7 @@ class ImageEditRequest(ImageRequest):
         return value
 
     @model_validator(mode="after")
-    def _refuse(self) -> ImageEditRequest:
+    def _refuse(self) -> Self:
         refuse_unsupported(IMAGE_EDITS, self)
         return self
 
