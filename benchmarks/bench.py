@@ -11,6 +11,9 @@ separate processes on free loopback ports. The same chat requests go to the emul
 `/run/{model}`, to the floor and to the gateway, interleaved request by request (round by round at
 concurrency 16), so all three see the same machine noise. Each figure is reported as the
 milliseconds the floor and the gateway add over the emulator, and the ratio gateway/floor.
+Then images (b64_json), which the floor does not do: the same image asked of the emulator's
+`/run/{model}` and of the gateway, taking turns, for a model answering base64 in JSON (FLUX.1
+schnell) and one answering raw PNG (SDXL); the p50 the gateway adds and its CPU per image.
 
 Then cold start, best of several runs: the import of IMPORT_MODULE alone, and from spawning the
 server (the gateway through run.sh, the floor through uvicorn, each on the same interpreter) to
@@ -23,7 +26,7 @@ report says why not. Also the function package and dependency layer sizes, and t
 Results also go to artifacts/bench.json.
 
     .venv/bin/python benchmarks/bench.py [--requests 300] [--stream-requests 60] [--cold-runs 5]
-        [--memory-mb 512]
+        [--image-requests 30] [--memory-mb 512]
 """
 
 from __future__ import annotations
@@ -69,6 +72,12 @@ EMULATOR_BASE = "/client/v4/accounts/emulator/ai"
 MODEL = "@cf/meta/llama-4-scout-17b-16e-instruct"
 PROMPT = "Say hello to the benchmark."
 STREAM_PROMPT = "Please give a long answer about benchmarks."
+IMAGE_PROMPT = "A fox in a benchmark."
+IMAGE_MODELS = {
+    "FLUX.1 schnell (base64 in JSON)": "@cf/black-forest-labs/flux-1-schnell",
+    "SDXL base (raw PNG)": "@cf/stabilityai/stable-diffusion-xl-base-1.0",
+}
+"""The image rows: one model of each answer kind; the gateway answers both as b64_json."""
 CHAT_TOKENS = 64
 STREAM_TOKENS = 256
 TRANSCRIPTION_MODEL = "@cf/openai/whisper-large-v3-turbo"
@@ -408,6 +417,49 @@ async def same_request(
     return sent
 
 
+async def images(
+    direct: Target, gateway: Target, client: httpx.AsyncClient, count: int, gateway_pid: int
+) -> dict[str, dict[str, float]]:
+    """What an image adds: the same image asked of the emulator's `/run/{model}` and of the
+    gateway's `/v1/images/generations` (b64_json), taking turns; p50 of each, and the gateway's
+    CPU ms per image. The floor does not do images."""
+    run = direct.url.rsplit("/run/", 1)[0] + "/run/"
+    url = gateway.url.replace("/v1/chat/completions", "/v1/images/generations")
+    out = {}
+    for label, model in IMAGE_MODELS.items():
+        samples: dict[str, list[float]] = {"emulator": [], "gateway": []}
+        calls = {
+            "emulator": (run + model, {"prompt": IMAGE_PROMPT}, direct.headers),
+            "gateway": (
+                url,
+                {"model": model, "prompt": IMAGE_PROMPT, "response_format": "b64_json"},
+                gateway.headers,
+            ),
+        }
+        for name, (target, body, headers) in calls.items():  # warm-up, and a check
+            check(await client.post(target, json=body, headers=headers), name)
+        cpu = 0.0
+        for turn in range(count):
+            for name in rotated(list(calls), turn):
+                target, body, headers = calls[name]
+                before = cpu_seconds(gateway_pid)
+                start = time.perf_counter()
+                response = await client.post(target, json=body, headers=headers)
+                samples[name].append((time.perf_counter() - start) * 1000)
+                check(response, name)
+                if name == "gateway":
+                    cpu += cpu_seconds(gateway_pid) - before
+        emulator, ours = (percentile(samples[name], 0.5) for name in ("emulator", "gateway"))
+        out[label] = {
+            "n": count,
+            "emulator_p50": emulator,
+            "gateway_p50": ours,
+            "gateway_added_p50": ours - emulator,
+            "gateway_cpu_ms": cpu * 1000 / count,
+        }
+    return out
+
+
 async def measure(
     targets: list[Target], pids: dict[str, int], emulator_url: str, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -451,8 +503,10 @@ async def measure(
         transcription = await transcriptions(
             upstream, gateway, client, args.transcriptions, pids["gateway"]
         )
+        image = await images(direct, gateway, client, args.image_requests, pids["gateway"])
     return {
         "transcription": transcription,
+        "images": image,
         "c1": c1,
         "stream": stream,
         "concurrent": c16,
@@ -864,6 +918,12 @@ def print_report(report: dict[str, Any]) -> None:
         f"peak RSS: gateway {memory['gateway']['VmHWM'] / 1024:.1f} MiB, "
         f"floor {memory['floor']['VmHWM'] / 1024:.1f} MiB"
     )
+    print(f"\nimages, b64_json, n={config['image_requests']} each (the floor does not do images):")
+    for label, row in results["images"].items():
+        print(
+            f"  {label:<32} emulator p50 {row['emulator_p50']:7.2f} ms, gateway adds "
+            f"{row['gateway_added_p50']:6.2f} ms (CPU {row['gateway_cpu_ms']:.2f} ms per image)"
+        )
     print_cold_start(report["cold_start"])
     size = report["sizes"]
     print(
@@ -914,6 +974,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--round-requests", type=int, default=200, help="requests per target per round"
     )
+    parser.add_argument("--image-requests", type=int, default=30, help="images per target")
     parser.add_argument(
         "--cold-runs", type=int, default=5, help="cold starts per server and CPU limit (best of)"
     )
@@ -1028,6 +1089,7 @@ def main(argv: list[str] | None = None) -> None:
             "concurrency": args.concurrency,
             "rounds": args.rounds,
             "round_requests": args.round_requests,
+            "image_requests": args.image_requests,
             "emulator_split_bytes": 0,
             "cold_runs": args.cold_runs,
             "memory_mb": memory_mb,

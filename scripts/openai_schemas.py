@@ -29,8 +29,8 @@ TARGET = ROOT / "tests" / "openai-schemas.json"
 TARGET_LICENSE = TARGET.with_suffix(".LICENSE")
 
 # The request and answer bodies of the endpoints the gateway serves (chat, legacy completions,
-# embeddings, models, Responses API, audio, moderations) and the error envelope. The Responses
-# roots reach every input item, output item and stream event through their references.
+# embeddings, models, Responses API, images, audio, moderations) and the error envelope. The
+# Responses roots reach every input item, output item and stream event through their references.
 ROOTS = (
     "ErrorResponse",
     "CreateChatCompletionRequest",
@@ -58,6 +58,9 @@ ROOTS = (
     "CreateTranslationRequest",
     "CreateSpeechRequest",
     "CreateModerationRequest",
+    "CreateImageRequest",
+    "CreateImageEditRequest",
+    "ImagesResponse",
 )
 SCHEMA_PREFIX = "#/components/schemas/"
 DESCRIPTION = (

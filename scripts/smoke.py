@@ -5,8 +5,9 @@
         --docs-url https://dxxxx.cloudfront.net
 
 Checks the docs page, the OpenAPI spec, /health, /v1/models, a chat completion plain and
-streamed, authentication (missing and wrong key) and error handling (unknown route, bad JSON),
-prints one PASS/FAIL line per check and exits non-zero if any failed.
+streamed, an image asked for as a link and downloaded, authentication (missing and wrong key)
+and error handling (unknown route, bad JSON), prints one PASS/FAIL line per check and exits
+non-zero if any failed.
 """
 
 from __future__ import annotations
@@ -132,6 +133,22 @@ class Smoke:
         expect(chunks > 0, "no chunks")
         return f"{chunks} chunks: {text[:60]!r}"
 
+    def image_link(self) -> str:
+        """An image asked for as a link (in AWS a presigned GET on the images bucket),
+        downloaded without the key as any client would."""
+        response = self.client.post(
+            f"{self.base_url}/v1/images/generations",
+            headers=self.auth,
+            json={"model": "dall-e-3", "prompt": "A small red lighthouse, flat colours."},
+        )
+        expect(response.status_code == 200, f"status {response.status_code}: {response.text[:200]}")
+        url = response.json()["data"][0]["url"]
+        download = self.client.get(url)
+        expect(download.status_code == 200, f"the link answered {download.status_code}")
+        kind = download.headers.get("content-type", "")
+        expect(kind.startswith("image/"), f"the link gave {kind!r}")
+        return f"{len(download.content)} bytes of {kind} from {url.split('?')[0][:60]}"
+
     def missing_key(self) -> str:
         return error_envelope(self.client.get(f"{self.base_url}/v1/models"), 401)
 
@@ -161,6 +178,7 @@ class Smoke:
             ("models", self.models),
             ("chat", self.chat),
             ("chat, streamed", self.chat_streamed),
+            ("image, as a link", self.image_link),
             ("auth: missing key -> 401", self.missing_key),
             ("auth: wrong key -> 401", self.wrong_key),
             ("error: unknown route -> 404", self.unknown_route),

@@ -4,8 +4,11 @@ the gateway's stdout."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +40,8 @@ PRIMARY = Settings.model_fields["default_model"].default
 BACKUP = Settings.model_fields["backup_model"].default
 """The default backup model (`BACKUP_MODEL`): gpt-3.5-turbo, gpt-4o-mini, and every fallback."""
 CF_TOKEN = "emulator-token"
+IMAGES_DIR = Path(tempfile.gettempdir()) / f"gateway-test-images-{os.getpid()}"
+"""Where the test gateways keep the images they serve as links (one folder per test run)."""
 
 
 class GatewayServer(ServerThread):
@@ -63,6 +68,7 @@ def gateway_settings(emulator: EmulatorServer, **overrides: Any) -> Settings:
         "cooldown_failures": 1000,
         "allow_private_image_urls": True,
         "responses_db_path": ":memory:",
+        "images_dir": str(IMAGES_DIR),
     }
     return Settings(_env_file=None, **(values | overrides))
 
@@ -279,3 +285,26 @@ def silent_wav(seconds: float = 1.0) -> bytes:
 
 DURATION = round(inspect(spoken_mp3()).duration, 3)
 """Seconds of `spoken_mp3()`, as the emulator's models read it."""
+
+
+def picture(
+    size: tuple[int, int] = (64, 48),
+    color: tuple[int, ...] = (200, 30, 30),
+    mode: str = "RGB",
+    fmt: str = "PNG",
+) -> bytes:
+    """An encoded image of one colour, for uploads (Pillow)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def decoded(data: bytes) -> Any:
+    """The image in `data`, decoded (a PIL image), with `format` set."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image

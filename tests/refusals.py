@@ -9,6 +9,7 @@ from gateway.core.parameters import Handling
 CHAT, LEGACY = "POST /v1/chat/completions", "POST /v1/completions"
 TRANSCRIBE, TRANSLATE = "POST /v1/audio/transcriptions", "POST /v1/audio/translations"
 SPEECH, RERANK = "POST /v1/audio/speech", "POST /v1/rerank"
+IMAGES, EDITS = "POST /v1/images/generations", "POST /v1/images/edits"
 REFUSED_EXAMPLES = {
     (CHAT, "n"): 2,
     (CHAT, "logit_bias"): {"50256": -100},
@@ -37,6 +38,14 @@ REFUSED_EXAMPLES = {
     (RERANK, "rank_fields"): ["title"],
     (RERANK, "max_chunks_per_doc"): 3,
     (RERANK, "max_tokens_per_doc"): 512,
+    (IMAGES, "stream"): True,
+    (IMAGES, "partial_images"): 2,
+    (IMAGES, "moderation"): "low",
+    (IMAGES, "background"): "transparent",
+    (IMAGES, "style"): "natural",
+    (EDITS, "stream"): True,
+    (EDITS, "partial_images"): 1,
+    (EDITS, "background"): "transparent",
 }
 """For each REFUSED row, a value that asks for what Workers AI cannot do."""
 

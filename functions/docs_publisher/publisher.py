@@ -2,9 +2,10 @@
 
 Create/Update: upload the bundled static/ files with their Content-Type and Cache-Control, write
 config.json (the API's URL, models, aliases and the key command) for the docs page, remove files
-no longer in the site, and invalidate CloudFront on updates. Delete: empty the bucket, so the
-stack can delete it. CloudFormation always gets an answer, also when something fails, so a
-stack never waits an hour for a timeout.
+no longer in the site, and invalidate CloudFront on updates. Delete: empty the bucket (and the
+buckets listed in `EmptyOnDelete`, such as the generated images'), so the stack can delete them.
+CloudFormation always gets an answer, also when something fails, so a stack never waits an hour
+for a timeout.
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def handle(event: dict[str, Any], s3: Any, cloudfront: Any) -> dict[str, Any]:
     properties = event["ResourceProperties"]
     bucket = properties["BucketName"]
     if event["RequestType"] == "Delete":
-        empty_bucket(s3, bucket)
+        for name in (bucket, *properties.get("EmptyOnDelete", [])):
+            empty_bucket(s3, name)
         return {}
     written = publish(s3, bucket, properties["Config"])
     data: dict[str, Any] = {"Files": len(written)}

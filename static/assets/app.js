@@ -14,7 +14,7 @@ const state = {
   controller: null,
 };
 
-const openaiBase = () => `${state.apiBase}/v1`;
+export const openaiBase = () => `${state.apiBase}/v1`;
 
 async function loadJson(url) {
   const response = await fetch(url, { cache: "no-store" });
@@ -100,7 +100,7 @@ function configuredModels() {
   return [...new Set([primary, backup].filter(Boolean))];
 }
 
-function renderModels(ids, source) {
+function renderModels(ids, source, notChat = []) {
   const { default_model: primary, backup_model: backup, aliases = {} } = state.config;
   const role = (id) => {
     if (id in aliases) return ` (alias of ${aliases[id]})`;
@@ -114,8 +114,9 @@ function renderModels(ids, source) {
 
   const select = $("model");
   const previous = select.value || sessionStorage.getItem("gateway.model") || primary;
-  // /v1/models lists embedding models and aliases too; the console chats, so it offers the others.
-  const models = ids.filter((id) => !(id in aliases) && !/embed|\/bge-/i.test(id));
+  // /v1/models lists embedding and image models and aliases too (`notChat`: those of another
+  // task); the console chats, so it offers the others.
+  const models = ids.filter((id) => !(id in aliases) && !notChat.includes(id) && !/embed|\/bge-/i.test(id));
   select.replaceChildren(
     h("optgroup", { label: "Models" }, models.map((id) => h("option", { value: id }, id))),
     h("optgroup", { label: "Aliases" }, Object.keys(aliases).map((id) => h("option", { value: id }, id))),
@@ -135,9 +136,11 @@ async function loadLiveModels() {
       return;
     }
     const { data } = await response.json();
+    document.dispatchEvent(new CustomEvent("gateway:models", { detail: data })); // assets/images.js
     renderModels(
       data.map((m) => m.id),
       `Live from ${openaiBase()}/models.`,
+      data.filter((m) => (m.task ?? "text-generation") !== "text-generation").map((m) => m.id),
     );
   } catch {
     $("models-source").textContent = `Could not reach ${openaiBase()}/models. Showing the configured models.`;
@@ -146,7 +149,7 @@ async function loadLiveModels() {
 
 /* ---------- console ---------- */
 
-async function readError(response) {
+export async function readError(response) {
   const text = await response.text();
   try {
     const { error } = JSON.parse(text);
@@ -157,13 +160,13 @@ async function readError(response) {
   return { message: text.trim().slice(0, 300) || response.statusText || "no details" };
 }
 
-function keyHint() {
+export function keyHint() {
   return state.config.key_command
     ? `Check the key: print it with ${state.config.key_command}`
     : "Check the key: `make dev` prints it when it starts (or set WORKER_API_KEY).";
 }
 
-function explain(status, retryAfter) {
+export function explain(status, retryAfter) {
   if (status === 401 || status === 403) return [`The gateway rejected the API key (${status}).`, keyHint()];
   if (status === 429) {
     const wait = retryAfter ? `Retry after ${retryAfter} s.` : "Wait a moment and try again.";

@@ -24,6 +24,8 @@ from gateway.apis.completions.parameters import COMPLETIONS
 from gateway.apis.completions.schemas import CompletionRequest
 from gateway.apis.embeddings.parameters import EMBEDDINGS
 from gateway.apis.embeddings.schemas import EmbeddingRequest
+from gateway.apis.images.parameters import IMAGE_EDITS, IMAGE_GENERATIONS
+from gateway.apis.images.schemas import ImageEditRequest, ImageGenerationRequest
 from gateway.apis.moderations.parameters import MODERATIONS
 from gateway.apis.moderations.schemas import ModerationRequest
 from gateway.app import parameter_tables
@@ -46,6 +48,8 @@ SCHEMAS = {
     "CreateTranslationRequest": (TRANSLATIONS, TranslationRequest),
     "CreateSpeechRequest": (SPEECH, SpeechRequest),
     "CreateModerationRequest": (MODERATIONS, ModerationRequest),
+    "CreateImageRequest": (IMAGE_GENERATIONS, ImageGenerationRequest),
+    "CreateImageEditRequest": (IMAGE_EDITS, ImageEditRequest),
 }
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {}}}

@@ -191,6 +191,21 @@ def test_delete_empties_the_bucket_so_the_stack_can_delete_it(aws, response_url)
     s3.delete_bucket(Bucket=BUCKET)  # what CloudFormation does next, and it succeeds
 
 
+def test_delete_also_empties_the_images_bucket(aws, response_url):
+    s3, _, distribution_id = aws
+    url, answers = response_url
+    s3.create_bucket(Bucket="images")
+    s3.put_object(Bucket="images", Key="images/a.png", Body=b"png")
+    delete = event("Delete", url, distribution_id, PhysicalResourceId=f"docs-site-{BUCKET}")
+    delete["ResourceProperties"]["EmptyOnDelete"] = ["images", "gone-already"]
+
+    publisher.handler(delete, None)
+
+    assert [answer["Status"] for answer in answers] == ["SUCCESS"]
+    assert s3.list_objects_v2(Bucket="images").get("Contents") is None
+    s3.delete_bucket(Bucket="images")
+
+
 def test_delete_of_a_bucket_already_gone_still_succeeds(aws, response_url):
     s3, _, distribution_id = aws
     url, answers = response_url

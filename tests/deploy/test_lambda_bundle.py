@@ -7,6 +7,7 @@ adapter would, with the `x-amzn-lambda-context` header the adapter adds to every
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers import decoded, picture
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / ".aws-sam" / "build"
@@ -131,3 +133,19 @@ def test_the_bundle_ships_bytecode_for_the_lambda_python():
     counts), so Lambda's read-only filesystem does not make every cold start compile them."""
     assert list((FUNCTION / "gateway" / "__pycache__").glob("app.cpython-313.pyc"))
     assert list((LAYER / "pydantic" / "__pycache__").glob("main.cpython-313.pyc"))
+
+
+def test_the_bundle_edits_an_image_with_the_layers_pillow_and_multipart(bundle, emulator):
+    """Uploads (python-multipart) and conversions (Pillow, a native wheel) load from the layer
+    under the Lambda Python: a masked edit, converted to WebP."""
+    mask = picture((64, 48), (0, 0, 0, 0), mode="RGBA")
+    response = httpx.post(
+        f"{bundle}/v1/images/edits",
+        headers={"authorization": "Bearer sk-bundle"},
+        files={"image": ("a.png", picture(), "image/png"), "mask": ("m.png", mask, "image/png")},
+        data={"prompt": "blue", "output_format": "webp", "response_format": "b64_json"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    image = decoded(base64.b64decode(response.json()["data"][0]["b64_json"]))
+    assert (image.format, image.size) == ("WEBP", (64, 48))

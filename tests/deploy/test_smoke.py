@@ -26,8 +26,8 @@ def test_smoke_passes_against_a_healthy_gateway(gateway):
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert sum(line.strip().startswith("PASS") for line in lines) == 10
-    assert lines[-1] == "10 passed, 0 failed"
+    assert sum(line.strip().startswith("PASS") for line in lines) == 11
+    assert lines[-1] == "11 passed, 0 failed"
 
 
 def test_smoke_accepts_the_openai_base_url_form(gateway):

@@ -204,7 +204,7 @@ def statements_of(cfn: dict[str, Any], role: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_gateway_role_reads_the_two_secrets_and_uses_only_its_table(cfn):
+def test_gateway_role_reads_the_two_secrets_and_uses_only_its_table_and_bucket(cfn):
     statements = statements_of(cfn, "GatewayFunctionRole")
     assert statements == [
         {
@@ -218,6 +218,12 @@ def test_gateway_role_reads_the_two_secrets_and_uses_only_its_table(cfn):
             "Effect": "Allow",
             "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
             "Resource": {"Fn::GetAtt": ["ResponsesTable", "Arn"]},
+        },
+        {
+            "Sid": "PutAndGetGeneratedImages",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:GetObject"],
+            "Resource": {"Fn::Sub": "${ImagesBucket.Arn}/images/*"},
         },
     ]
     managed = cfn["Resources"]["GatewayFunctionRole"]["Properties"]["ManagedPolicyArns"]
@@ -251,8 +257,37 @@ def test_docs_bucket_is_private_encrypted_and_owner_enforced(cfn):
     assert "WebsiteConfiguration" not in bucket
 
 
+def test_images_bucket_is_private_encrypted_and_expires_its_objects(cfn):
+    bucket = cfn["Resources"]["ImagesBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    (expiry,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert expiry["Status"] == "Enabled" and expiry["ExpirationInDays"] == 1
+    assert "Prefix" not in expiry and "Filter" not in expiry, "every object expires"
+    policy = cfn["Resources"]["ImagesBucketPolicy"]["Properties"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    env = gateway(cfn)["Environment"]["Variables"]
+    assert env["IMAGES_BUCKET"] == {"Ref": "ImagesBucket"}
+    assert env["IMAGE_MODEL"] == {"Ref": "ImageModel"}
+    assert env["IMAGE_BACKUP_MODEL"] == {"Ref": "ImageBackupModel"}
+    site = cfn["Resources"]["DocsSite"]["Properties"]
+    assert site["EmptyOnDelete"] == [{"Ref": "ImagesBucket"}]
+    publisher = statements_of(cfn, "DocsPublisherFunctionRole")
+    empties = [s for s in publisher if s["Sid"] == "EmptyTheImagesBucketOnDelete"]
+    assert empties and empties[0]["Action"] == ["s3:ListBucket", "s3:DeleteObject"]
+
+
 def test_bucket_policy_lets_only_this_distribution_read(cfn):
-    _, policy = only(cfn, "AWS::S3::BucketPolicy")
+    policy = cfn["Resources"]["DocsBucketPolicy"]["Properties"]
     allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert len(allows) == 1
     (allow,) = allows

@@ -70,7 +70,7 @@ def test_every_v1_operation_documents_its_errors(spec):
         responses = operation["responses"]
         errors = {code for code in responses if code[0] in "45"}
         assert {"401", "503", "4XX"} <= errors, f"{method} {path}: {errors}"
-        if method == "post":
+        if method == "post" and "requestBody" in operation:
             expected = {"400", "404", "413", "429", "502", "504"}
             assert expected <= errors, f"{method} {path}: {errors}"
 

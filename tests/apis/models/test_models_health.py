@@ -19,6 +19,7 @@ from helpers import (
 )
 
 from gateway import __version__
+from gateway.core.catalog import IMAGE_ALIASES, IMAGE_MODELS, TEXT_TO_IMAGE
 
 PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
 BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
@@ -64,15 +65,19 @@ CONFIGURED = (
     *BACKUP_ALIASES,
     *EMBEDDING_ALIASES,
     *EMBEDDING_MODELS,
+    *IMAGE_ALIASES,
+    *IMAGE_MODELS,
     *(model for models in MEDIA.values() for model in models),
 )
 TASKS = {
     "Text Generation",
     "Text Embeddings",
+    TEXT_TO_IMAGE,
     "Automatic Speech Recognition",
     "Text-to-Speech",
     "Text Classification",
 }
+"""The tasks whose catalogue the gateway fetches (one search each)."""
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
 SECRETS = (*KEYS, CF_TOKEN)
 
@@ -119,6 +124,15 @@ def test_the_catalogue_adds_cloudflares_other_models_once(start_gateway, emulato
     searches = [r for r in emulator.requests() if r["route"] == "search"]
     assert len(searches) == len(TASKS), "the catalogue is cached"
     assert {s["query"]["task"] for s in searches} == TASKS
+
+
+def test_every_model_says_its_task(gateway, emulator):
+    listed = get(gateway, "/v1/models", **AUTH).json()["data"]
+    tasks = {model["id"]: model["task"] for model in listed}
+    assert tasks["gpt-4"] == tasks[PRIMARY] == "text-generation"
+    assert tasks["text-embedding-3-small"] == "embedding"
+    assert {tasks[name] for name in (*IMAGE_ALIASES, *IMAGE_MODELS)} == {"text-to-image"}
+    assert tasks["@cf/zai-org/glm-4.7-flash"] == "text-generation", "from the catalogue"
 
 
 def test_models_answer_without_the_catalogue(start_gateway, emulator, openai_schemas):

@@ -290,3 +290,47 @@ def test_console_speaks_the_responses_api(
     Select(page.find_element(By.ID, "sample-api")).select_by_value("responses")
     assert f"{gateway.url}/v1/responses" in _text(page, "sample-code")
     assert _severe(page) == []
+
+
+def test_console_makes_an_image_and_shows_it(page: WebDriver, gateway: Any, emulator: Any) -> None:
+    _enter_key(page, gateway.api_key)
+    flux = "@cf/black-forest-labs/flux-1-schnell"
+    _wait(
+        page,
+        lambda d: flux in [o.text for o in Select(d.find_element(By.ID, "image-model")).options],
+    )
+    chat_models = [o.text for o in Select(page.find_element(By.ID, "model")).options]
+    assert flux not in chat_models and "dall-e-3" not in chat_models
+    Select(page.find_element(By.ID, "image-model")).select_by_value(flux)
+    prompt = page.find_element(By.ID, "image-prompt")
+    prompt.clear()
+    prompt.send_keys("A lighthouse in the console")
+    page.find_element(By.ID, "image-send").send_keys(Keys.ENTER)
+    _wait(page, lambda d: _text(d, "image-status").startswith("Done"))
+    image = page.find_element(By.ID, "image-result")
+    assert image.is_displayed()
+    assert page.execute_script("return arguments[0].naturalWidth", image) == 1024
+    expected = httpx.post(
+        f"{gateway.url}/v1/images/generations",
+        headers={"Authorization": f"Bearer {gateway.api_key}"},
+        json={
+            "model": flux,
+            "prompt": "A lighthouse in the console",
+            "response_format": "b64_json",
+        },
+        timeout=30,
+    ).json()
+    src = image.get_attribute("src")
+    assert src == f"data:image/jpeg;base64,{expected['data'][0]['b64_json']}"
+    assert _text(page, "image-status") == f"Done · {flux} · 1024x1024 jpeg"
+    _screenshot(page, "docs-console-image")
+    assert _severe(page) == []
+
+
+def test_console_explains_a_size_the_model_cannot_make(page: WebDriver, gateway: Any) -> None:
+    _enter_key(page, gateway.api_key)
+    Select(page.find_element(By.ID, "image-size")).select_by_value("512x512")
+    page.find_element(By.ID, "image-send").send_keys(Keys.ENTER)
+    _wait(page, lambda d: d.find_element(By.ID, "image-error").is_displayed())
+    assert "size" in _text(page, "image-error")
+    assert not page.find_element(By.ID, "image-result").is_displayed()

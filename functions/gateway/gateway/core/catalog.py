@@ -87,6 +87,22 @@ EMBEDDING_MODELS = (
     "@cf/baai/bge-m3",
 )
 
+TEXT_TO_IMAGE = "Text-to-Image"
+IMAGE_ALIASES = ("dall-e-2", "dall-e-3", "gpt-image-1")
+IMAGE_MODELS = (
+    "@cf/black-forest-labs/flux-1-schnell",
+    "@cf/stabilityai/stable-diffusion-xl-base-1.0",
+    "@cf/bytedance/stable-diffusion-xl-lightning",
+    "@cf/runwayml/stable-diffusion-v1-5-img2img",
+    "@cf/runwayml/stable-diffusion-v1-5-inpainting",
+    "@cf/leonardo/lucid-origin",
+    "@cf/leonardo/phoenix-1.0",
+    "@cf/black-forest-labs/flux-2-dev",
+    "@cf/black-forest-labs/flux-2-klein-4b",
+    "@cf/black-forest-labs/flux-2-klein-9b",
+)
+"""The text-to-image models the images API knows how to call (apis/images/models.py)."""
+
 
 SPEECH_RECOGNITION = "Automatic Speech Recognition"
 TEXT_TO_SPEECH = "Text-to-Speech"
@@ -162,6 +178,14 @@ def task_models(settings: Settings) -> list[TaskModels]:
             None,
             EMBEDDING_ALIASES,
             EMBEDDING_MODELS,
+        ),
+        _media(
+            TEXT_TO_IMAGE,
+            "text-to-image",
+            settings.image_model,
+            settings.image_backup_model,
+            IMAGE_ALIASES,
+            IMAGE_MODELS,
         ),
         _media(
             SPEECH_RECOGNITION,

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     speech_backup_model: str = "@cf/deepgram/aura-1"
     moderation_model: str = "@cf/meta/llama-guard-3-8b"
     rerank_model: str = "@cf/baai/bge-reranker-base"
+    image_model: str = "@cf/black-forest-labs/flux-1-schnell"
+    image_backup_model: str = "@cf/stabilityai/stable-diffusion-xl-base-1.0"
+    image_edit_model: str = "@cf/runwayml/stable-diffusion-v1-5-img2img"
+    image_inpainting_model: str = "@cf/runwayml/stable-diffusion-v1-5-inpainting"
 
     cors_allow_origins: str = "*"
     log_level: str = "INFO"
@@ -66,6 +70,12 @@ class Settings(BaseSettings):
     max_images: int = Field(default=10, ge=0)
     max_image_total_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     allow_private_image_urls: bool = False
+
+    images_bucket: str | None = None
+    """The private S3 bucket generated images asked for as `url` go to (set by template.yaml);
+    unset: IMAGES_DIR, served by the gateway itself."""
+    images_dir: str = ".data/images"
+    image_url_ttl: int = Field(default=3600, gt=0, le=604800)
 
     responses_table: str | None = None
     responses_db_path: str = ".data/responses.sqlite3"

@@ -29,12 +29,28 @@ class RequestContext:
     """When the request arrived (Unix time): its deadline counts from here."""
     fields: dict[str, Any] = field(default_factory=dict)
     upstream_seconds: float = 0.0
-    """Time spent waiting on outbound HTTP calls so far."""
+    """Time spent waiting on outbound HTTP calls so far (while several are pending at once,
+    such as the `n` calls of an images request, the time is counted once)."""
+    waiting: int = 0
+    """Outbound calls pending now."""
+    waiting_since: float = 0.0
+    """When the pending calls began (`time.perf_counter()`), while `waiting` is above 0."""
     metrics: Metrics = field(default_factory=dict)
     api_key: str | None = None
     """The API key the request presented, once `auth.require_api_key` accepted it."""
     client_closed: bool = False
     """The client left before the answer ended: the request is logged with status 499."""
+
+    def wait_began(self) -> None:
+        """An outbound call began waiting (the transport calls this and `wait_ended`)."""
+        if self.waiting == 0:
+            self.waiting_since = time.perf_counter()
+        self.waiting += 1
+
+    def wait_ended(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.upstream_seconds += time.perf_counter() - self.waiting_since
 
     def count(self, name: str, value: float = 1, unit: str = "Count") -> None:
         """Record a metric value (CloudWatch unit names: Count, Milliseconds...)."""

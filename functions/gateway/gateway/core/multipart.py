@@ -7,8 +7,8 @@ cold start does not pay for it. The body's size is limited before it is read
 
 A field named `name[]` (as the SDKs send arrays: `timestamp_granularities[]`) or sent more than
 once is a list under `name`; a part with a filename is an `Upload`; any other part is text.
-A body that is not multipart, has no boundary, is malformed or ends before its closing
-boundary is a 400.
+A body that is not multipart, has no boundary, is malformed, ends before its closing
+boundary, has more than MAX_PARTS parts, or text with a NUL or not UTF-8 is a 400.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from pydantic import BaseModel, ValidationError, WithJsonSchema
 
 from gateway.core.errors import GatewayError
 from gateway.core.http import ASGIApp, Request, Route
+from gateway.core.json_body import check_value
 from gateway.core.validation import validation_error
 
 B = TypeVar("B", bound=BaseModel)
+MAX_PARTS = 64
+"""Parts per form: an image edit needs at most 16 images, a mask and a dozen fields."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ def _parts(body: bytes, content_type: str | None) -> list[_Part]:
     ended = False
 
     def on_part_begin() -> None:
+        if len(parts) >= MAX_PARTS:
+            raise _bad(f"A multipart body may have at most {MAX_PARTS} parts.")
         parts.append(_Part({}, bytearray()))
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
@@ -137,10 +142,12 @@ def parse_form(body: bytes, content_type: str | None) -> dict[str, Any]:
             name = name[:-2]
             listed.add(name)
         found.setdefault(name, []).append(value)
-    return {
+    form = {
         name: values if name in listed or len(values) > 1 else values[0]
         for name, values in found.items()
     }
+    check_value({name: value for name, value in form.items() if not isinstance(value, Upload)})
+    return form
 
 
 def form(

@@ -13,6 +13,7 @@ from gateway.core.config import Settings
 from gateway.core.credentials import Credentials
 from gateway.core.fallback import Cooldown
 from gateway.core.images import ImageFetcher
+from gateway.core.media_files import MediaFiles, open_media_files
 from gateway.core.observability import logger
 from gateway.core.storage import ResponseStore, open_store
 from gateway.core.transport import new_client
@@ -33,6 +34,8 @@ class Services:
     cooldown: Cooldown
     images: ImageFetcher
     store: ResponseStore
+    media: MediaFiles
+    """Where generated images asked for as links go (S3 in AWS, a local folder otherwise)."""
 
 
 @asynccontextmanager
@@ -60,6 +63,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                 cooldown=Cooldown(settings.cooldown_failures, settings.cooldown_seconds),
                 images=images,
                 store=store,
+                media=open_media_files(settings),
             )
         finally:
             store.close()

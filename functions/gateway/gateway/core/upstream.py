@@ -172,30 +172,6 @@ MODEL_NAME = re.compile(r"@(?:cf|hf)(?:/[A-Za-z0-9][A-Za-z0-9._:+-]*)+")
 start with a letter or digit (so none is `.` or `..`) and hold nothing a URL reads specially."""
 
 
-SESSION_AFFINITY = "x-session-affinity"
-_HEADER_SAFE = re.compile(r"[!-~]{1,256}")
-
-
-def session_affinity(prompt_cache_key: str | None) -> dict[str, str]:
-    """Upstream headers that keep a conversation on one Workers AI replica, so its prompt
-    prefix stays cached (docs/upstream.md#prompt-caching): OpenAI's `prompt_cache_key`
-    as `x-session-affinity`. A key that cannot go into a header as it is (anything but visible
-    ASCII, or longer than 256) is sent as its SHA-256 hex: still one value per key."""
-    if not prompt_cache_key:
-        return {}
-    if _HEADER_SAFE.fullmatch(prompt_cache_key):
-        return {SESSION_AFFINITY: prompt_cache_key}
-    digest = hashlib.sha256(prompt_cache_key.encode("utf-8", "surrogatepass")).hexdigest()
-    return {SESSION_AFFINITY: digest}
-
-
-@lru_cache(maxsize=64)
-def _parsed_url(url: str) -> httpx.URL:
-    """An `httpx.URL`, parsed once per distinct model URL: httpx parses a URL given as text
-    anew on every request (some 10 µs each time)."""
-    return httpx.URL(url)
-
-
 @dataclass(frozen=True)
 class RawBody:
     """A request body sent as it is rather than as JSON (audio for Whisper and Nova-3), with its
@@ -206,18 +182,30 @@ class RawBody:
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-Body = dict[str, Any] | RawBody
-"""What `/run/{model}` is sent: a JSON object, or raw bytes."""
+@dataclass(frozen=True)
+class FormBody:
+    """A `multipart/form-data` request body (FLUX.2 takes nothing else): text `fields`, and
+    `files` by field name as (file name, bytes, media type)."""
+
+    fields: dict[str, str]
+    files: dict[str, tuple[str, bytes, str]] = field(default_factory=dict)
+
+
+Body = dict[str, Any] | RawBody | FormBody
+"""What `/run/{model}` is sent: a JSON object, raw bytes, or a multipart form."""
 
 
 def _request_args(body: Body, headers: dict[str, str]) -> dict[str, Any]:
-    """httpx's arguments for a body: JSON, or raw bytes with their type and query string."""
+    """httpx's arguments for a body: JSON (encoded once, by `dumps`), raw bytes with their type
+    and query string, or a multipart form (httpx writes its boundary)."""
     if isinstance(body, RawBody):
         return {
             "content": body.content,
             "params": dict(body.params),
             "headers": {**headers, "content-type": body.content_type},
         }
+    if isinstance(body, FormBody):
+        return {"data": body.fields, "files": body.files, "headers": headers}
     return {"content": dumps(body), "headers": {**headers, **JSON_CONTENT}}
 
 
@@ -249,6 +237,30 @@ class BinaryAnswer:
 def _media_type(response: httpx.Response) -> str:
     content_type: str = response.headers.get("content-type", "")
     return content_type.partition(";")[0].strip().lower()
+
+
+SESSION_AFFINITY = "x-session-affinity"
+_HEADER_SAFE = re.compile(r"[!-~]{1,256}")
+
+
+def session_affinity(prompt_cache_key: str | None) -> dict[str, str]:
+    """Upstream headers that keep a conversation on one Workers AI replica, so its prompt
+    prefix stays cached (docs/upstream.md#prompt-caching): OpenAI's `prompt_cache_key`
+    as `x-session-affinity`. A key that cannot go into a header as it is (anything but visible
+    ASCII, or longer than 256) is sent as its SHA-256 hex: still one value per key."""
+    if not prompt_cache_key:
+        return {}
+    if _HEADER_SAFE.fullmatch(prompt_cache_key):
+        return {SESSION_AFFINITY: prompt_cache_key}
+    digest = hashlib.sha256(prompt_cache_key.encode("utf-8", "surrogatepass")).hexdigest()
+    return {SESSION_AFFINITY: digest}
+
+
+@lru_cache(maxsize=64)
+def _parsed_url(url: str) -> httpx.URL:
+    """An `httpx.URL`, parsed once per distinct model URL: httpx parses a URL given as text
+    anew on every request (some 10 µs each time)."""
+    return httpx.URL(url)
 
 
 class WorkersAI:
@@ -341,7 +353,7 @@ class WorkersAI:
     ) -> Any:
         """POST /run/{model} (with `headers` besides the token) and return the envelope's
         result, checked to have the `expected` shape (text generation unless told otherwise).
-        `body` is JSON, or a `RawBody` sent as it is. Raises UpstreamError."""
+        `body` is JSON, or a `RawBody` or `FormBody` sent as it is. Raises UpstreamError."""
         url, auth = await self._target(model)
         try:
             response = await self.http.post(

@@ -12,8 +12,8 @@ class Model(BaseModel):
     owned_by: str
     task: str = Field(
         description="The gateway's extension: the kind of model (text-generation, embedding, "
-        "speech-recognition, text-to-speech, moderation, rerank), i.e. the endpoint that "
-        "takes it."
+        "text-to-image, speech-recognition, text-to-speech, moderation, rerank), i.e. the "
+        "endpoint that takes it."
     )
 
 
