@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.core.config import Settings
+from gateway.core.config import Settings, split_list
 from gateway.core.errors import GatewayError
 from gateway.core.observability import logger
 from gateway.core.upstream_errors import UpstreamError
@@ -88,13 +88,37 @@ EMBEDDING_MODELS = (
 )
 
 
+def claude_names(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """CLAUDE_MODELS as (pattern, model) pairs, in order: `claude-haiku-*=@cf/...` maps every
+    name that starts with `claude-haiku-`; `primary` and `backup` stand for DEFAULT_MODEL and
+    BACKUP_MODEL. Raises ValueError for an entry without `=`, a pattern or a model."""
+    stands_for = {"primary": settings.default_model, "backup": settings.backup_model}
+    pairs = []
+    for entry in split_list(settings.claude_models):
+        pattern, equals, model = (part.strip() for part in entry.partition("="))
+        if not (pattern and equals and model):
+            raise ValueError(f"CLAUDE_MODELS: {entry!r} is not `pattern=model`")
+        pairs.append((pattern, stands_for.get(model, model)))
+    return tuple(pairs)
+
+
+def matching(patterns: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The model of the first pattern `name` matches (`x*`: any name that starts with `x`;
+    otherwise the name itself), or None."""
+    for pattern, model in patterns:
+        if (pattern.endswith("*") and name.startswith(pattern[:-1])) or name == pattern:
+            return model
+    return None
+
+
 @dataclass(frozen=True)
 class TaskModels:
     """The models of one Workers AI task the gateway serves (`task` is Cloudflare's task name,
     as its catalogue says): the OpenAI names that stand for them (`aliases`), the `primary` model
     (the default, named in a 404's hint), the `backup` every model known to exist falls back to
     (None: no fallback), and the other `models` known to exist. `label` names the kind in
-    messages ("text-generation", "embedding")."""
+    messages ("text-generation", "embedding"). `patterns` map families of names (Claude's) to
+    models, after the aliases (`matching`)."""
 
     task: str
     label: str
@@ -102,6 +126,7 @@ class TaskModels:
     backup: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     models: tuple[str, ...] = ()
+    patterns: tuple[tuple[str, str], ...] = ()
 
     def known(self) -> tuple[str, ...]:
         """Every model of this task known to exist, the primary and the backup first."""
@@ -120,6 +145,7 @@ def task_models(settings: Settings) -> list[TaskModels]:
             backup,
             {name: primary for name in PRIMARY_ALIASES} | {name: backup for name in BACKUP_ALIASES},
             tuple(KNOWN_MODELS),
+            claude_names(settings),
         ),
         TaskModels(
             TEXT_EMBEDDINGS,
@@ -196,6 +222,14 @@ class Catalog:
             )
         return found is not None
 
+    def resolve(self, name: str, models: TaskModels) -> str:
+        """The model `name` stands for: an alias's, else the model of the first of the task's
+        patterns it matches (itself maybe an alias), else the name itself."""
+        if name in self.all_aliases:
+            return self.all_aliases[name]
+        target = matching(models.patterns, name) or name
+        return self.all_aliases.get(target, target)
+
     async def chain(self, name: str, task: str = TEXT_GENERATION) -> list[str]:
         """The models of `task` to try for `name`, in order: the one asked for, then the task's
         backup (if it has one).
@@ -206,7 +240,7 @@ class Catalog:
         model of another task is a 400.
         """
         models = self.tasks[task]
-        model = self.all_aliases.get(name, name)
+        model = self.resolve(name, models)
         if not model.startswith(MODEL_PREFIXES):
             raise model_not_found(
                 name,

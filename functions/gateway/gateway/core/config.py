@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     default_model: str = "@cf/meta/llama-4-scout-17b-16e-instruct"
     backup_model: str = "@cf/openai/gpt-oss-120b"
     default_max_tokens: int = Field(default=4096, ge=1)
+    claude_models: str = "claude-haiku-*=@cf/meta/llama-3.3-70b-instruct-fp8-fast,claude-*=primary"
+    """Claude model names -> the model that answers them: `pattern=model` pairs, first match
+    wins; a pattern may end in `*`, a model may be `primary` or `backup` (catalog.claude_names)."""
+    messages_ping_seconds: float = Field(default=10.0, gt=0)
+    """A Messages stream sends Anthropic's `ping` event after this long without upstream output."""
 
     cors_allow_origins: str = "*"
     log_level: str = "INFO"

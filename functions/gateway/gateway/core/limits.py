@@ -1,9 +1,10 @@
-"""Refuse oversized request bodies with a 413 in OpenAI's envelope, before reading them whole."""
+"""Refuse oversized request bodies with a 413 (in the envelope of the client's API family), before
+reading them whole."""
 
 from __future__ import annotations
 
 from gateway.core.errors import GatewayError
-from gateway.core.http import ASGIApp, Message, Receive, Scope, Send, error_response
+from gateway.core.http import ASGIApp, ErrorRenderer, Message, Receive, Scope, Send, openai_error
 
 
 class BodySizeLimit:
@@ -13,9 +14,10 @@ class BodySizeLimit:
     client as gone and anything it still answers is dropped.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, render: ErrorRenderer = openai_error) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,4 +57,4 @@ class BodySizeLimit:
             f"The request body is larger than {self.max_bytes} bytes.",
             code="request_too_large",
         )
-        await error_response(error)(scope, receive, send)
+        await self.render(scope, error)(scope, receive, send)

@@ -23,7 +23,7 @@ from aws_lambda_powertools import Logger
 from gateway.core.context import Metrics, RequestContext, attach_context, current_request
 from gateway.core.disconnect import CLIENT_CLOSED
 from gateway.core.errors import GatewayError
-from gateway.core.http import ASGIApp, Message, Receive, Scope, Send, error_response
+from gateway.core.http import ASGIApp, ErrorRenderer, Message, Receive, Scope, Send, openai_error
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "workers-ai-gateway")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "WorkersAIGateway")
@@ -95,11 +95,13 @@ class RequestContextMiddleware:
     per request.
 
     It is also the last line of defence: an exception that escaped everything else becomes a
-    500 in OpenAI's envelope (or ends a started response), logged without its traceback.
+    500 in the envelope `render` writes (OpenAI's by default), or ends a started response,
+    logged without its traceback.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, render: ErrorRenderer = openai_error) -> None:
         self.app = app
+        self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -139,7 +141,7 @@ class RequestContextMiddleware:
                 error = GatewayError(
                     500, f"The gateway hit an internal error (request {request_id})."
                 )
-                await error_response(error)(scope, receive, send_with_id)
+                await self.render(scope, error)(scope, receive, send_with_id)
         finally:
             if ctx.client_closed:
                 status = CLIENT_CLOSED
