@@ -6,9 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from anthropic.types import RawMessageStreamEvent
-from helpers import PRIMARY, anthropic_events, assert_anthropic_error_body, assert_shape
+from helpers import (
+    PRIMARY,
+    anthropic_events,
+    assert_anthropic_error_body,
+    assert_shape,
+    wait_until_quiet,
+)
 
 from emulator.text import REASONING
 
@@ -157,3 +164,24 @@ def test_a_failure_after_the_first_byte_is_an_error_event(gateway, emulator):
     assert name == "error"
     assert_anthropic_error_body(data, 502)
     assert "message_stop" not in [name for name, _ in events]
+
+
+def test_a_client_leaving_mid_stream_stops_the_pings_and_the_upstream(start_gateway, emulator):
+    """The reader task behind the pings (streaming.with_pings) ends with the request: once the
+    client hangs up, neither the gateway nor the emulator keeps a task for the stream."""
+    emulator.add_fault(model=PRIMARY, chunk_delay_ms=200, times=None)
+    with start_gateway(messages_ping_seconds=0.05) as gateway:
+        baselines = {server: len(server.running_tasks()) for server in (gateway, emulator)}
+        body = {**BASE, "stream": True, "messages": [{"role": "user", "content": "a long answer"}]}
+        with httpx.stream(
+            "POST",
+            f"{gateway.url}/v1/messages",
+            json=body,
+            headers={"x-api-key": gateway.api_key},
+            timeout=30,
+        ) as response:
+            lines = response.iter_lines()
+            assert next(line for line in lines if line == "event: ping")
+            assert next(line for line in lines if line == "event: content_block_delta")
+        for server, baseline in baselines.items():
+            wait_until_quiet(server, baseline)
