@@ -7,6 +7,9 @@ from gateway.app import parameter_tables
 from gateway.core.parameters import Handling
 
 CHAT, LEGACY = "POST /v1/chat/completions", "POST /v1/completions"
+MESSAGES, COUNT = "POST /v1/messages", "POST /v1/messages/count_tokens"
+CLEAR_TOOL_USES = {"edits": [{"type": "clear_tool_uses_20250919"}]}
+MCP = [{"type": "url", "url": "https://mcp.example", "name": "x"}]
 REFUSED_EXAMPLES = {
     (CHAT, "n"): 2,
     (CHAT, "logit_bias"): {"50256": -100},
@@ -22,6 +25,11 @@ REFUSED_EXAMPLES = {
     (LEGACY, "suffix"): "the end",
     (LEGACY, "logprobs"): 1,
     (LEGACY, "best_of"): 2,
+    (MESSAGES, "context_management"): CLEAR_TOOL_USES,
+    (MESSAGES, "mcp_servers"): MCP,
+    (MESSAGES, "container"): "container_1",
+    (COUNT, "context_management"): CLEAR_TOOL_USES,
+    (COUNT, "mcp_servers"): MCP,
 }
 """For each REFUSED row, a value that asks for what Workers AI cannot do."""
 

@@ -67,7 +67,7 @@ ROUTES: list[Route] = [
         summary="Count the tokens of a message's prompt",
         description="Counted with cl100k_base, which approximates the models' own tokenizers.",
         response_model=TokenCount,
-        errors=(400, 401, 404, 413),
+        errors=(400, 401, 404, 413, 503),
         error_format=ANTHROPIC_ERRORS,
     ),
 ]

@@ -180,17 +180,17 @@ ContentBlock = Annotated[
 ]
 
 
-class UserMessage(RequestModel):
+class MessagesUserMessage(RequestModel):
     role: Literal["user"]
     content: str | list[ContentBlock]
 
 
-class AssistantMessage(RequestModel):
+class MessagesAssistantMessage(RequestModel):
     role: Literal["assistant"]
     content: str | list[ContentBlock]
 
 
-class SystemMessage(RequestModel):
+class MessagesSystemMessage(RequestModel):
     """A system message among the messages (Claude Code sends one after the first turn)."""
 
     role: Literal["system"]
@@ -198,7 +198,8 @@ class SystemMessage(RequestModel):
 
 
 Message = Annotated[
-    UserMessage | AssistantMessage | SystemMessage, Tagged("a message's", key="role")
+    MessagesUserMessage | MessagesAssistantMessage | MessagesSystemMessage,
+    Tagged("a message's", key="role"),
 ]
 
 # --- tools, tool choice, thinking, output ----------------------------------------------------
@@ -206,7 +207,7 @@ Message = Annotated[
 CLIENT_TOOL_TYPES = (None, "custom")
 
 
-class Tool(RequestModel):
+class MessagesTool(RequestModel):
     """A client tool (`type` absent or `custom`). Anthropic's server tools (`web_search_...`,
     `bash_...`, `code_execution_...`) have other types; the request refuses them by name."""
 
@@ -293,7 +294,7 @@ class MessagesInput(RequestModel):
     )
     messages: list[Message] = Field(min_length=1)
     system: str | list[TextBlock] | None = None
-    tools: list[Tool] | None = None
+    tools: list[MessagesTool] | None = None
     tool_choice: ToolChoice | None = None
     thinking: Thinking | None = None
     output_config: OutputConfig | None = None
@@ -406,7 +407,7 @@ class ToolUseContent(BaseModel):
     input: dict[str, Any]
 
 
-class Usage(BaseModel):
+class MessagesUsage(BaseModel):
     """Workers AI's own counts. `input_tokens` excludes the cached ones, as Anthropic's does."""
 
     input_tokens: int
@@ -436,7 +437,7 @@ class MessageObject(BaseModel):
     ]
     stop_reason: StopReason
     stop_sequence: str | None
-    usage: Usage
+    usage: MessagesUsage
 
 
 class StreamEvent(BaseModel):

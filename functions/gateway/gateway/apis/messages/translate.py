@@ -27,17 +27,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.apis.messages.schemas import (
-    AssistantMessage,
     Base64ImageSource,
     ContentSource,
     DocumentBlock,
     ImageBlock,
+    MessagesAssistantMessage,
     MessagesInput,
     MessagesRequest,
+    MessagesSystemMessage,
     PlainTextSource,
     RedactedThinkingBlock,
     SearchResultBlock,
-    SystemMessage,
     TextBlock,
     ThinkingAdaptive,
     ThinkingBlock,
@@ -221,17 +221,19 @@ def conversation(req: MessagesInput) -> Conversation:
     out = Conversation()
     system = [_text(req.system)] if req.system else []
     system += [
-        _text(message.content) for message in req.messages if isinstance(message, SystemMessage)
+        _text(message.content)
+        for message in req.messages
+        if isinstance(message, MessagesSystemMessage)
     ]
     if text := "\n\n".join(part for part in system if part):
         out.add({"role": "system", "content": text}, "system")
     for index, message in enumerate(req.messages):
         name = f"messages[{index}]"
-        if isinstance(message, SystemMessage):
+        if isinstance(message, MessagesSystemMessage):
             continue
         if isinstance(message.content, str):
             out.add({"role": message.role, "content": message.content}, name)
-        elif isinstance(message, AssistantMessage):
+        elif isinstance(message, MessagesAssistantMessage):
             out.assistant(message.content, name)
         else:
             out.user(message.content, name)
