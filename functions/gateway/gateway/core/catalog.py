@@ -242,9 +242,10 @@ class Catalog:
         models = self.tasks[task]
         model = self.resolve(name, models)
         if not model.startswith(MODEL_PREFIXES):
+            names = [*models.aliases, *(pattern for pattern, _ in models.patterns)]
             raise model_not_found(
                 name,
-                f"one of the aliases ({', '.join(models.aliases)}) or a Workers AI "
+                f"one of the aliases ({', '.join(names)}) or a Workers AI "
                 f"{models.label} model such as `{models.primary}`",
             )
         if not await self._exists(name, model, task):
