@@ -135,3 +135,19 @@ def test_misplaced_blocks_are_a_400_naming_them():
     result = {"type": "tool_result", "tool_use_id": "t"}
     with pytest.raises(GatewayError):
         generation_input(request(messages=[{"role": "assistant", "content": [result]}]), 10)
+
+
+def test_count_tokens_narrows_the_tools_as_sent():
+    """A named tool choice sends (and so counts) that tool alone."""
+    from gateway.apis.messages.count import count_tokens
+    from gateway.apis.messages.schemas import CountTokensRequest
+
+    tools = [
+        {"name": "a", "input_schema": {"type": "object", "properties": {"x": {"type": "string"}}}},
+        {"name": "b", "input_schema": {"type": "object"}},
+    ]
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "tools": tools}
+    both = count_tokens(generation_input(CountTokensRequest.model_validate(body), 1))
+    named = body | {"tool_choice": {"type": "tool", "name": "b"}}
+    one = count_tokens(generation_input(CountTokensRequest.model_validate(named), 1))
+    assert one < both
