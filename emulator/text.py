@@ -357,6 +357,36 @@ def _choose_tools(request: ChatRequest) -> list[Tool]:
     return chosen
 
 
+WRITTEN_CALL = re.compile(r"\bcall ([A-Za-z0-9_-]+) (?=\{)")
+"""`call NAME {json}` in the last user turn: the emulator calls NAME with exactly that object."""
+
+
+def written_calls(request: ChatRequest) -> list[tuple[Tool, dict[str, Any]]]:
+    """The calls the last turn writes out (`call Bash {"command": "echo hi"}`), in order, of
+    tools the request offers (under a named `tool_choice`, of that tool only): a prompt can make
+    an agent run a real command. Only a user's turn can write one, so the tool's result is
+    answered with text."""
+    last = request.messages[-1]
+    if last.role != "user" or not request.tools or request.tool_choice == "none":
+        return []
+    offered = {tool.name: tool for tool in request.tools}
+    choice = request.tool_choice
+    if isinstance(choice, dict):
+        offered = {
+            name: tool for name, tool in offered.items() if name == choice["function"]["name"]
+        }
+    decoder = json.JSONDecoder()
+    calls = []
+    for found in WRITTEN_CALL.finditer(last.text):
+        try:
+            arguments, _ = decoder.raw_decode(last.text, found.end())
+        except ValueError:
+            continue
+        if found[1] in offered and isinstance(arguments, dict):
+            calls.append((offered[found[1]], arguments))
+    return calls
+
+
 def message_tokens(message: Message) -> int:
     return count_words(message.text) + TOKENS_PER_MESSAGE
 
@@ -385,9 +415,11 @@ def generate(request: ChatRequest, spec: ModelSpec) -> Generation:
         generation.finish_reason = "length"
         return generation
 
-    tools = _choose_tools(request)
-    if tools:
-        calls = [ToolCall(t.name, value_for(t.parameters), i) for i, t in enumerate(tools)]
+    chosen = written_calls(request) or [
+        (t, value_for(t.parameters)) for t in _choose_tools(request)
+    ]
+    if chosen:
+        calls = [ToolCall(tool.name, arguments, i) for i, (tool, arguments) in enumerate(chosen)]
         written = [json.dumps({"name": c.name, "arguments": c.arguments}) for c in calls]
         if spec.reasoning and TOOL_AS_TEXT in request.messages[-1].text:
             # Known upstream bug: gpt-oss writes the call as JSON text, with no tool_calls.

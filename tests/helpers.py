@@ -15,9 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+import anthropic
 import httpx
 import openai
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel, TypeAdapter
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -144,6 +146,94 @@ def sdk(server: GatewayServer, key: str | None = None) -> openai.OpenAI:
     return openai.OpenAI(
         base_url=f"{server.url}/v1", api_key=key or server.api_key, max_retries=0, timeout=30
     )
+
+
+def anthropic_sdk(server: GatewayServer, key: str | None = None) -> anthropic.Anthropic:
+    """The official `anthropic` SDK pointed at the gateway (its base URL has no /v1)."""
+    return anthropic.Anthropic(
+        base_url=server.url, api_key=key or server.api_key, max_retries=0, timeout=30
+    )
+
+
+ANTHROPIC_HEADERS = {"anthropic-version": "2023-06-01"}
+
+ANTHROPIC_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    413: "request_too_large",
+    429: "rate_limit_error",
+    500: "api_error",
+    502: "api_error",
+    503: "api_error",
+    504: "timeout_error",
+    529: "overloaded_error",
+}
+"""Anthropic's error type for each status (https://platform.claude.com/docs/en/api/errors)."""
+
+
+def assert_anthropic_error_body(body: Any, status: int) -> dict:
+    """`body` is exactly Anthropic's error envelope, with the type documented for `status`."""
+    assert body["type"] == "error" and set(body) <= {"type", "error", "request_id"}, body
+    assert set(body["error"]) == {"type", "message"}, body
+    assert body["error"]["type"] == ANTHROPIC_ERROR_TYPES[status], body
+    assert body["error"]["message"]
+    return body["error"]
+
+
+def assert_anthropic_error(response: httpx.Response, status: int) -> dict:
+    """The response is `status` with exactly Anthropic's error envelope, and shows no
+    traceback and no key or upstream token."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert "Traceback" not in response.text
+    for secret in (*KEYS, CF_TOKEN):
+        assert secret not in response.text
+    return assert_anthropic_error_body(response.json(), status)
+
+
+def assert_shape(sdk_type: Any, payload: Any) -> None:
+    """`payload` validates as `sdk_type` (a type of the `anthropic` SDK, generated from
+    Anthropic's API definition) and has no field that type lacks, at any depth."""
+    _no_unknown_fields(TypeAdapter(sdk_type).validate_python(payload), payload)
+
+
+def _no_unknown_fields(parsed: Any, payload: Any) -> None:
+    if isinstance(parsed, BaseModel):
+        fields = type(parsed).model_fields
+        known = {field.alias or name: name for name, field in fields.items()}
+        unknown = set(payload) - set(known)
+        assert not unknown, f"{type(parsed).__name__} has no {unknown}: {payload}"
+        for key, name in known.items():
+            if key in payload:
+                _no_unknown_fields(getattr(parsed, name), payload[key])
+    elif isinstance(parsed, list):
+        for item, raw in zip(parsed, payload, strict=True):
+            _no_unknown_fields(item, raw)
+
+
+def anthropic_events(
+    server: GatewayServer, body: dict[str, Any], path: str = "/v1/messages"
+) -> tuple[httpx.Response, list[tuple[str, dict[str, Any]]]]:
+    """POST a streamed Messages request with `x-api-key`; return the response and each event
+    as (its `event:` name, its data), checking that every event names its data's type."""
+    headers = {"x-api-key": server.api_key, **ANTHROPIC_HEADERS}
+    events: list[tuple[str, dict[str, Any]]] = []
+    with httpx.stream(
+        "POST", f"{server.url}{path}", json={**body, "stream": True}, headers=headers, timeout=30
+    ) as response:
+        if response.status_code != 200:
+            response.read()
+            return response, events
+        raw = "".join(response.iter_text())
+    assert raw.endswith("\n\n"), raw[-200:]
+    for block in raw.split("\n\n")[:-1]:
+        name, data = block.split("\n")
+        assert name.startswith("event: ") and data.startswith("data: "), block
+        events.append((name.removeprefix("event: "), json.loads(data.removeprefix("data: "))))
+        assert events[-1][0] == events[-1][1]["type"], block
+    return response, events
 
 
 def assert_error(

@@ -10,6 +10,9 @@ CHAT, LEGACY = "POST /v1/chat/completions", "POST /v1/completions"
 TRANSCRIBE, TRANSLATE = "POST /v1/audio/transcriptions", "POST /v1/audio/translations"
 SPEECH, RERANK = "POST /v1/audio/speech", "POST /v1/rerank"
 IMAGES, EDITS = "POST /v1/images/generations", "POST /v1/images/edits"
+MESSAGES, COUNT = "POST /v1/messages", "POST /v1/messages/count_tokens"
+CLEAR_TOOL_USES = {"edits": [{"type": "clear_tool_uses_20250919"}]}
+MCP = [{"type": "url", "url": "https://mcp.example", "name": "x"}]
 REFUSED_EXAMPLES = {
     (CHAT, "n"): 2,
     (CHAT, "logit_bias"): {"50256": -100},
@@ -46,6 +49,11 @@ REFUSED_EXAMPLES = {
     (EDITS, "stream"): True,
     (EDITS, "partial_images"): 1,
     (EDITS, "background"): "transparent",
+    (MESSAGES, "context_management"): CLEAR_TOOL_USES,
+    (MESSAGES, "mcp_servers"): MCP,
+    (MESSAGES, "container"): "container_1",
+    (COUNT, "context_management"): CLEAR_TOOL_USES,
+    (COUNT, "mcp_servers"): MCP,
 }
 """For each REFUSED row, a value that asks for what Workers AI cannot do."""
 

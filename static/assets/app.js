@@ -196,10 +196,16 @@ function status(text) {
   $("answer-status").textContent = text;
 }
 
-/** The endpoint path and JSON body for the chosen API ("chat" or "responses"). */
+/** The endpoint path and JSON body for the chosen API ("chat", "responses" or "messages"). */
 function buildRequest(api, stream) {
   const system = $("system").value.trim();
   const model = $("model").value;
+  if (api === "messages") {
+    // Anthropic's Messages API: max_tokens is required there.
+    const body = { model, max_tokens: 1024, messages: [{ role: "user", content: $("user").value }], stream };
+    if (system) body.system = system;
+    return ["/messages", body];
+  }
   if (api === "responses") {
     // The console's answers are not kept: store is false.
     const body = { model, input: $("user").value, stream, store: false };
@@ -219,7 +225,7 @@ function summary(model, finish, usage) {
   if (finish) parts.push(`finish: ${finish}`);
   const input = usage?.prompt_tokens ?? usage?.input_tokens;
   const output = usage?.completion_tokens ?? usage?.output_tokens;
-  if (usage?.total_tokens) parts.push(`${input} + ${output} tokens`);
+  if (input != null && output != null) parts.push(`${input} + ${output} tokens`);
   return parts.join(" · ");
 }
 
@@ -269,8 +275,33 @@ async function streamResponse(response, answer) {
   return "Interrupted";
 }
 
-/** A whole answer of either API: its reasoning and text. */
+/** An Anthropic Messages stream: thinking and text deltas as they come, then the stop reason. */
+async function streamMessage(response, answer) {
+  const model = response.headers.get("x-gateway-model");
+  let stop = null;
+  let usage = null;
+  for await (const data of readEvents(response.body)) {
+    const event = JSON.parse(data);
+    if (event.type === "content_block_delta" && event.delta.type === "text_delta") answer.append(event.delta.text);
+    else if (event.type === "content_block_delta" && event.delta.type === "thinking_delta") showReasoning(event.delta.thinking);
+    else if (event.type === "message_delta") [stop, usage] = [event.delta.stop_reason, event.usage];
+    else if (event.type === "error") {
+      showError("The answer was interrupted.", event.error.message, "The stream ended early; try again.");
+      return "Interrupted";
+    } else if (event.type === "message_stop") return summary(model, stop, usage);
+    status("Streaming…");
+  }
+  return "Interrupted";
+}
+
+/** A whole answer of any API: its reasoning and text. */
 function showWhole(api, body, model) {
+  if (api === "messages") {
+    const of = (type, field) => body.content.filter((block) => block.type === type).map((block) => block[field]).join("");
+    if (of("thinking", "thinking")) showReasoning(of("thinking", "thinking"));
+    $("answer").textContent = of("text", "text");
+    return summary(model || body.model, body.stop_reason, body.usage);
+  }
   if (api === "responses") {
     for (const item of body.output.filter((item) => item.type === "reasoning")) {
       showReasoning((item.content ?? []).map((part) => part.text).join(""));
@@ -304,9 +335,12 @@ async function send(event) {
   setBusy(true);
   status("Waiting for the gateway…");
   try {
+    // Anthropic's clients send the key as x-api-key, with the API version; the gateway takes both forms.
+    const auth =
+      api === "messages" ? { "x-api-key": key, "anthropic-version": "2023-06-01" } : { Authorization: `Bearer ${key}` };
     const response = await fetch(`${openaiBase()}${path}`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+      headers: { "Content-Type": "application/json", ...auth },
       body: JSON.stringify(body),
       signal: state.controller.signal,
     });
@@ -316,7 +350,8 @@ async function send(event) {
       showError(title, error.message, hint);
       status(`Failed (${response.status})`);
     } else if (stream) {
-      status(await (api === "responses" ? streamResponse : streamAnswer)(response, answer));
+      const reader = { responses: streamResponse, messages: streamMessage }[api] ?? streamAnswer;
+      status(await reader(response, answer));
     } else {
       status(showWhole(api, await response.json(), response.headers.get("x-gateway-model")));
     }

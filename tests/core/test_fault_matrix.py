@@ -24,6 +24,9 @@ from helpers import (
     KEYS,
     PRIMARY,
     GatewayServer,
+    anthropic_events,
+    assert_anthropic_error,
+    assert_anthropic_error_body,
     gateway_settings,
     stream_events,
     upstream_runs,
@@ -209,6 +212,61 @@ def test_fault_matrix(matrix_gateway, emulator, case: Misbehaviour, failing: str
         assert response.headers["content-type"].startswith("application/json")
         assert set(response.json()) == {"error"}
         assert_envelope(response.json()["error"], case.code)
+        assert response.headers.get("retry-after") == case.retry_after
+        assert tried == ([PRIMARY, BACKUP] if case.retryable else [PRIMARY])
+
+    for server, baseline in baselines.items():
+        wait_until_quiet(server, baseline)
+
+
+ANTHROPIC_STATUS = {"model_busy": 529}
+"""Where the Messages API's status differs from chat's: capacity is Anthropic's 529."""
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("failing", ["primary", "every-model"])
+@pytest.mark.parametrize("case", MATRIX, ids=lambda case: case.name)
+def test_fault_matrix_messages(
+    matrix_gateway, emulator, case: Misbehaviour, failing: str, stream: bool
+):
+    """The same guarantees on the Messages API, in Anthropic's envelope and statuses."""
+    baselines = {server: len(server.running_tasks()) for server in (matrix_gateway, emulator)}
+    emulator.add_fault(model=PRIMARY if failing == "primary" else "*", times=None, **case.fault)
+    body = {"model": "claude-opus-5-5", "max_tokens": 100, "messages": HELLO}
+    if stream:
+        response, events = anthropic_events(matrix_gateway, body)
+    else:
+        response = httpx.post(
+            f"{matrix_gateway.url}/v1/messages",
+            json=body,
+            headers={"x-api-key": matrix_gateway.api_key},
+            timeout=30,
+        )
+    tried = [run["model"] for run in upstream_runs(emulator)]
+
+    if stream and case.mid_stream:
+        assert response.status_code == 200
+        name, data = events[-1]
+        assert name == "error"
+        assert_anthropic_error_body(data, case.status)
+        text = "".join(
+            data["delta"].get("text", "") for name, data in events if name == "content_block_delta"
+        )
+        assert text.startswith("This is")
+        assert tried == [PRIMARY]
+    elif case.retryable and failing == "primary":
+        assert response.status_code == 200, response.text
+        assert response.headers["x-gateway-model"] == BACKUP
+        if stream:
+            assert [name for name, _ in events][-1] == "message_stop"
+        else:
+            assert response.json()["content"][-1]["text"].startswith(
+                f"This is an emulated reply from {BACKUP}"
+            )
+        assert tried == [PRIMARY, BACKUP]
+    else:
+        status = ANTHROPIC_STATUS.get(case.code, case.status)
+        assert_anthropic_error(response, status)
         assert response.headers.get("retry-after") == case.retry_after
         assert tried == ([PRIMARY, BACKUP] if case.retryable else [PRIMARY])
 

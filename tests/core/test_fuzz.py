@@ -1,5 +1,5 @@
 """Property-based fuzzing: no request a client can send gets a 5xx, and every error is OpenAI's
-envelope.
+envelope (Anthropic's on the Messages API).
 
 Two generators, both bounded and derandomized so every run sends the same requests quickly:
 schemathesis generates valid and invalid requests from the OpenAPI document the running gateway
@@ -21,7 +21,13 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from helpers import KEYS, GatewayServer, OpenAISchemas, gateway_settings
+from helpers import (
+    KEYS,
+    GatewayServer,
+    OpenAISchemas,
+    assert_anthropic_error_body,
+    gateway_settings,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -64,10 +70,14 @@ def api_schema(fuzz_gateway: GatewayServer) -> BaseSchema:
     return schemathesis.openapi.from_url(f"{fuzz_gateway.url}/openapi.json")
 
 
-def check_answer(response: httpx.Response | Any, openai_schemas: OpenAISchemas) -> None:
-    """No 5xx; any error is exactly OpenAI's envelope."""
+def check_answer(
+    response: httpx.Response | Any, openai_schemas: OpenAISchemas, path: str = ""
+) -> None:
+    """No 5xx; any error is exactly OpenAI's envelope (Anthropic's for the Messages API)."""
     assert response.status_code < 500, response.text
-    if response.status_code >= 400:
+    if response.status_code >= 400 and path.startswith("/v1/messages"):
+        assert_anthropic_error_body(response.json(), response.status_code)
+    elif response.status_code >= 400:
         body = response.json()
         openai_schemas.validate("ErrorResponse", body)
         assert set(body) == {"error"}
@@ -105,7 +115,7 @@ def test_generated_requests_get_no_5xx_and_only_enveloped_errors(
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case) -> None:
         response = case.call(base_url=fuzz_gateway.url, headers=AUTH, timeout=30)
-        check_answer(response, openai_schemas)
+        check_answer(response, openai_schemas, path)
 
     run()
 

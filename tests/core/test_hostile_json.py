@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import KEYS, GatewayServer, assert_error, post
+from helpers import KEYS, GatewayServer, assert_anthropic_error, assert_error, post
 
 AUTH = {"authorization": f"Bearer {KEYS[0]}", "content-type": "application/json"}
 HOLE = '"@HOLE@"'
@@ -25,7 +25,15 @@ ENDPOINTS = {
     },
     "/v1/completions": {"model": "gpt-4o", "prompt": "hi"},
     "/v1/embeddings": {"model": "text-embedding-3-small", "input": "hi"},
+    "/v1/messages": {
+        "model": "claude-opus-5-5",
+        "max_tokens": 50,
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": [{"name": "f", "input_schema": {"type": "object"}}],
+    },
 }
+ANTHROPIC = {"/v1/messages"}
+"""Endpoints that answer in Anthropic's envelope (no `param`: the message names the field)."""
 
 # (where the value goes, the param the 400 must name) for each endpoint.
 PLACES = {
@@ -37,6 +45,11 @@ PLACES = {
     ],
     "/v1/completions": [(("prompt",), "prompt"), (("model",), "model"), (("user",), "user")],
     "/v1/embeddings": [(("input",), "input"), (("model",), "model")],
+    "/v1/messages": [
+        (("tools", 0, "input_schema", "x"), "tools[0].input_schema.x"),
+        (("messages", 0, "content"), "messages[0].content"),
+        (("model",), "model"),
+    ],
 }
 
 HOSTILE = {
@@ -89,9 +102,12 @@ def test_hostile_value_is_a_400_naming_the_field(
     gateway, emulator, openai_schemas, path, place, param, raw
 ):
     response = post_raw(gateway, path, body_with(path, place, raw))
-    error = assert_error(response, 400, openai_schemas, type="invalid_request_error")
-    assert error["param"] == param or error["param"].startswith((f"{param}.", f"{param}["))
-    assert error["code"] == "invalid_value"
+    if path in ANTHROPIC:
+        assert f"'{param}" in assert_anthropic_error(response, 400)["message"]
+    else:
+        error = assert_error(response, 400, openai_schemas, type="invalid_request_error")
+        assert error["param"] == param or error["param"].startswith((f"{param}.", f"{param}["))
+        assert error["code"] == "invalid_value"
     assert emulator.requests() == []
 
 
@@ -106,7 +122,7 @@ def test_valid_neighbours_pass(gateway, emulator, raw):
 def test_nesting_past_the_parser_is_unparsable_json(gateway, emulator, openai_schemas, path):
     body = json.dumps(ENDPOINTS[path])[:-1] + ', "extra": ' + "[" * 5000 + "]" * 5000 + "}"
     response = post_raw(gateway, path, body)
-    assert_error(response, 400, openai_schemas, code="invalid_json")
+    assert_unparsable(response, path, openai_schemas)
     assert emulator.requests() == []
 
 
@@ -114,7 +130,14 @@ def test_nesting_past_the_parser_is_unparsable_json(gateway, emulator, openai_sc
 def test_bytes_that_are_not_utf8_are_unparsable_json(gateway, emulator, openai_schemas, path):
     body = json.dumps(ENDPOINTS[path]).encode().replace(b"hi", b"h\xff\xfe")
     response = httpx.post(f"{gateway.url}{path}", content=body, headers=AUTH, timeout=30)
-    assert_error(response, 400, openai_schemas, code="invalid_json")
+    assert_unparsable(response, path, openai_schemas)
+
+
+def assert_unparsable(response: httpx.Response, path: str, openai_schemas: Any) -> None:
+    if path in ANTHROPIC:
+        assert "could not parse the JSON" in assert_anthropic_error(response, 400)["message"]
+    else:
+        assert_error(response, 400, openai_schemas, code="invalid_json")
 
 
 # --- the model name never steers the upstream URL ---------------------------------------------
@@ -141,7 +164,10 @@ def test_a_model_name_that_would_steer_the_upstream_url_is_refused(
 ):
     body = ENDPOINTS[path] | {"model": name}
     response = httpx.post(f"{gateway.url}{path}", json=body, headers=AUTH, timeout=30)
-    assert_error(response, 404, openai_schemas, code="model_not_found", param="model")
+    if path in ANTHROPIC:
+        assert_anthropic_error(response, 404)
+    else:
+        assert_error(response, 404, openai_schemas, code="model_not_found", param="model")
     # Only the model catalogue may have been read; nothing was run.
     assert [r["path"] for r in emulator.requests() if "/models/" not in r["path"]] == []
 

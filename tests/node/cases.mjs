@@ -1,5 +1,6 @@
 // Node clients against the gateway: the official `openai` package and the Vercel AI SDK (`ai`)
-// through @ai-sdk/openai-compatible and @ai-sdk/openai's .chat(). tests/clients/test_clients_node.py runs
+// through @ai-sdk/openai-compatible and @ai-sdk/openai's .chat(); @anthropic-ai/sdk on the
+// Messages API. tests/clients/test_clients_node.py runs
 // this once and asserts on what each check observed.
 //
 // Environment: GATEWAY_BASE_URL (the gateway's /v1 URL), GATEWAY_API_KEY.
@@ -7,6 +8,7 @@
 // the others (the same protocol as tests/clients/casebook.py).
 
 import { createOpenAI } from "@ai-sdk/openai";
+import Anthropic from "@anthropic-ai/sdk";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { generateText, Output, stepCountIs, streamText, tool } from "ai";
 import OpenAI, { toFile } from "openai";
@@ -273,6 +275,95 @@ cases.ai_compatible_reasoning = async () => {
     streamed_text: await streamed.text,
     streamed_reasoning: await streamed.reasoningText,
   };
+};
+
+// ---- @anthropic-ai/sdk: the Messages API (its base URL has no /v1) ------------------------------
+
+const anthropic = new Anthropic({
+  baseURL: baseURL.replace(/\/v1$/, ""),
+  apiKey,
+  maxRetries: 0,
+  timeout: 30_000,
+});
+const ask = (text, extra = {}) => ({
+  model: "claude-sonnet-5-5",
+  max_tokens: 300,
+  messages: [{ role: "user", content: text }],
+  ...extra,
+});
+const WEATHER_INPUT = {
+  name: "get_weather",
+  description: "The weather in a city",
+  input_schema: WEATHER_TOOL.function.parameters,
+};
+const blocks = (message) =>
+  message.content.map((block) =>
+    block.type === "tool_use" ? [block.type, block.name, block.input] : [block.type, block.text ?? block.thinking],
+  );
+
+cases.anthropic_create = async () => {
+  const message = await anthropic.messages.create(ask("Paris?"));
+  return { model: message.model, blocks: blocks(message), stop_reason: message.stop_reason, usage: message.usage };
+};
+
+cases.anthropic_stream = async () => {
+  const stream = anthropic.messages.stream(ask("stream it"));
+  const deltas = [];
+  stream.on("text", (delta) => deltas.push(delta));
+  const final = await stream.finalMessage();
+  return { deltas: deltas.length, streamed: deltas.join(""), blocks: blocks(final), usage: final.usage };
+};
+
+cases.anthropic_tool_round_trip = async () => {
+  const question = { role: "user", content: "Use get_weather for Paris" };
+  const first = await anthropic.messages.create(ask("", { messages: [question], tools: [WEATHER_INPUT] }));
+  const call = first.content.find((block) => block.type === "tool_use");
+  const result = { type: "tool_result", tool_use_id: call.id, content: TOOL_RESULT };
+  const messages = [question, { role: "assistant", content: first.content }, { role: "user", content: [result] }];
+  const second = await anthropic.messages.create(ask("", { messages, tools: [WEATHER_INPUT] }));
+  return {
+    first: { blocks: blocks(first), stop_reason: first.stop_reason, id: call.id },
+    second: { blocks: blocks(second), stop_reason: second.stop_reason },
+  };
+};
+
+cases.anthropic_forced_tool = async () => {
+  const message = await anthropic.messages.create(
+    ask("hello", { tools: [WEATHER_INPUT], tool_choice: { type: "tool", name: "get_weather" } }),
+  );
+  return blocks(message);
+};
+
+cases.anthropic_thinking = async () => {
+  const params = ask("Think?", { model: "gpt-4o-mini", thinking: { type: "enabled", budget_tokens: 2000 } });
+  const whole = await anthropic.messages.create(params);
+  const stream = anthropic.messages.stream(params);
+  const thinking = [];
+  stream.on("thinking", (delta) => thinking.push(delta));
+  const final = await stream.finalMessage();
+  return { whole: blocks(whole), streamed: blocks(final), thinking: thinking.join("") };
+};
+
+cases.anthropic_count_tokens = async () =>
+  (await anthropic.messages.countTokens({ model: "claude-opus-5-5", messages: [{ role: "user", content: "hello world" }] }))
+    .input_tokens;
+
+cases.anthropic_errors = async () => {
+  const attempts = [
+    () => new Anthropic({ baseURL: anthropic.baseURL, apiKey: "sk-wrong", maxRetries: 0 }).messages.create(ask("x")),
+    () => anthropic.messages.create(ask("x", { model: "no-such-model" })),
+    () => anthropic.messages.create(ask("x", { max_tokens: 0 })),
+  ];
+  const seen = [];
+  for (const attempt of attempts) {
+    try {
+      await attempt();
+      seen.push(["no error", 200]);
+    } catch (error) {
+      seen.push([error.constructor.name, error.status, error.error?.type, error.error?.error?.type]);
+    }
+  }
+  return seen;
 };
 
 // ---- run every check, report each -------------------------------------------------------------

@@ -16,6 +16,7 @@ from gateway.apis import (
     embeddings,
     health,
     images,
+    messages,
     models,
     moderations,
     rerank,
@@ -27,7 +28,17 @@ from gateway.core.config import Settings
 from gateway.core.cors import CORS
 from gateway.core.disconnect import CancelOnDisconnect
 from gateway.core.errors import GatewayError, not_allowed, not_found
-from gateway.core.http import ASGIApp, Receive, Request, Route, Router, Scope, Send, error_response
+from gateway.core.http import (
+    ASGIApp,
+    ErrorFormat,
+    Receive,
+    Request,
+    Route,
+    Router,
+    Scope,
+    Send,
+    error_response,
+)
 from gateway.core.limits import BodySizeLimit
 from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
@@ -37,6 +48,7 @@ APIS: tuple[ModuleType, ...] = (
     chat,
     completions,
     responses,
+    messages,
     models,
     embeddings,
     images,
@@ -78,11 +90,19 @@ class Gateway:
     def __init__(self, settings: Settings, served: list[Route] | None = None) -> None:
         self.settings = settings
         self.router = Router(routes() if served is None else served)
+        self.marked_formats = {
+            route.error_format.marker: route.error_format
+            for route in self.router.routes
+            if route.error_format is not None and route.error_format.marker
+        }
+        """The error formats a request header selects (`ErrorFormat.marker`), by header."""
         self._services: Services | None = None
         self._stack = AsyncExitStack()
         upload_limit = min(settings.max_upload_bytes, settings.max_body_bytes)
         uploads = {r.path: (upload_limit, r.upload) for r in self.router.routes if r.upload}
-        app: ASGIApp = BodySizeLimit(self.dispatch, settings.max_body_bytes, uploads)
+        app: ASGIApp = BodySizeLimit(
+            self.dispatch, settings.max_body_bytes, uploads, render=self.error_for
+        )
         app = CORS(
             app,
             allow_origins=settings.cors_origins,
@@ -91,7 +111,7 @@ class Gateway:
             max_age=600,
         )
         app = CancelOnDisconnect(app)
-        self.asgi: ASGIApp = RequestContextMiddleware(app)
+        self.asgi: ASGIApp = RequestContextMiddleware(app, render=self.error_for)
 
     @property
     def services(self) -> Services:
@@ -127,7 +147,7 @@ class Gateway:
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one request and answer it; a GatewayError anywhere before the answer starts
-        is the answer, in OpenAI's envelope."""
+        is the answer, in the envelope of the request's API family (`error_for`)."""
         method, path = scope["method"], scope["path"]
         request = Request(scope, receive, self.services, {})
         try:
@@ -142,14 +162,36 @@ class Gateway:
                 await require_api_key(request)
             response = await route.endpoint(request)
         except GatewayError as error:
-            response = error_response(error)
+            response = self.error_for(scope, error)
         await response(scope, receive, send)
 
+    def error_format(self, scope: Scope) -> ErrorFormat | None:
+        """The error format of the request in `scope` (None: OpenAI's envelope): its route's
+        own, else the one its headers mark it for (`anthropic-version`: an Anthropic client)."""
+        found = self.router.methods(scope["path"])
+        for route in found[0].values() if found else ():
+            if route.error_format is not None:
+                return route.error_format
+        for name, _ in scope["headers"]:
+            marked = self.marked_formats.get(name.decode("latin-1").lower())
+            if marked is not None:
+                return marked
+        return None
+
+    def error_for(self, scope: Scope, error: GatewayError) -> ASGIApp:
+        """The answer for `error`, in the envelope of the request's API family."""
+        found = self.error_format(scope)
+        return error_response(error) if found is None else found.render(error)
+
     def _v1_base(self, request: Request[Services]) -> str | None:
-        """The client's base URL when the path it asked for exists under `/v1`."""
-        if self.router.methods("/v1" + request.path) is None:
-            return None
-        return request.base_url()
+        """The client's base URL when the path it asked for exists under `/v1`, or when a
+        doubled `/v1/v1/...` (a base URL that already ends in /v1, given to a client that adds
+        /v1 itself, as Anthropic's do) exists once."""
+        if self.router.methods("/v1" + request.path) is not None:
+            return request.base_url()
+        if request.path.startswith("/v1/v1/") and self.router.methods(request.path[3:]):
+            return request.base_url()
+        return None
 
 
 def create_app(settings: Settings | None = None) -> Gateway:

@@ -77,20 +77,16 @@ BASE = {
     LEGACY: ("/v1/completions", {"model": "gpt-4o", "prompt": "Once"}),
     "POST /v1/embeddings": ("/v1/embeddings", {"model": "text-embedding-3-small", "input": "x"}),
 }
-"""The endpoints whose rows this file checks (the other APIs check theirs in their own tests)."""
+"""The endpoints whose rows this file checks: OpenAI's text APIs (the media APIs' rows are tested
+beside them, the Messages API's in test_messages_fidelity.py)."""
 
 
 def ours(found: Any) -> list[tuple[str, str]]:
-    """The (endpoint, parameter) pairs of BASE's endpoints (the text APIs; the media APIs' rows
-    are tested beside them)."""
+    """The (endpoint, parameter) pairs of BASE's endpoints."""
     return [(endpoint, name) for endpoint, name in found if endpoint in BASE]
 
 
-TEXT_REFUSED = ours(REFUSED_EXAMPLES)
-"""The text APIs' refused rows (the media APIs' are tested beside them)."""
-
-
-@pytest.mark.parametrize(("endpoint", "name"), TEXT_REFUSED, ids="-".join)
+@pytest.mark.parametrize(("endpoint", "name"), ours(REFUSED_EXAMPLES), ids="-".join)
 def test_refused_rows_are_a_400_naming_the_parameter(
     gateway, emulator, openai_schemas, endpoint, name
 ):

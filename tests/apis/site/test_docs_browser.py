@@ -334,3 +334,38 @@ def test_console_explains_a_size_the_model_cannot_make(page: WebDriver, gateway:
     _wait(page, lambda d: d.find_element(By.ID, "image-error").is_displayed())
     assert "size" in _text(page, "image-error")
     assert not page.find_element(By.ID, "image-result").is_displayed()
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
+def test_console_speaks_anthropics_messages_api(
+    page: WebDriver, gateway: Any, emulator: Any, stream: bool
+) -> None:
+    _enter_key(page, gateway.api_key)
+    Select(page.find_element(By.ID, "api")).select_by_value("messages")
+    Select(page.find_element(By.ID, "model")).select_by_value("gpt-4o-mini")
+    _send(page, "Hello from the Messages console", stream=stream)
+    _wait(page, _finished)
+    system = page.find_element(By.ID, "system").get_property("value")
+    expected = httpx.post(
+        f"{gateway.url}/v1/messages",
+        headers={"x-api-key": gateway.api_key},
+        json={
+            "model": "gpt-4o-mini",
+            "max_tokens": 1024,
+            "system": system,
+            "messages": [{"role": "user", "content": "Hello from the Messages console"}],
+        },
+        timeout=30,
+    ).json()
+    thinking, text = expected["content"]
+    assert _text(page, "answer") == text["text"]
+    reasoning = page.find_element(By.ID, "reasoning").get_property("textContent")
+    assert reasoning == thinking["thinking"]
+    status = _text(page, "answer-status")
+    assert status.startswith("Done") and "end_turn" in status
+    usage = expected["usage"]
+    assert f"{usage['input_tokens']} + {usage['output_tokens']} tokens" in status
+    run = upstream_runs(emulator)[0]
+    assert run["body"]["messages"][0] == {"role": "system", "content": system}
+    assert run["body"]["max_tokens"] == 1024
+    assert _severe(page) == []

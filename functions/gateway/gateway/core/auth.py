@@ -25,15 +25,23 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+def presented_key(request: Request[Services]) -> str:
+    """The key the request presents: `Authorization: Bearer <key>` (OpenAI's clients, and
+    Anthropic's with an auth token), else `x-api-key` (Anthropic's clients); "" when neither."""
+    return bearer_token(request.headers.get("authorization")) or (
+        request.headers.get("x-api-key", "").strip()
+    )
+
+
 async def require_api_key(request: Request[Services]) -> str:
     """The key the request presents, kept in its context; a 401 GatewayError unless it is one
     of the configured keys."""
-    presented = bearer_token(request.headers.get("authorization"))
+    presented = presented_key(request)
     if not presented:
         raise GatewayError(
             401,
             "You didn't provide an API key. Send it in an Authorization header: "
-            "'Authorization: Bearer YOUR_KEY'.",
+            "'Authorization: Bearer YOUR_KEY' (or, from an Anthropic client, 'x-api-key').",
             code="missing_api_key",
         )
     keys = await request.services.credentials.client_keys()

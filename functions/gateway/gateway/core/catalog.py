@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.core.config import Settings
+from gateway.core.config import Settings, split_list
 from gateway.core.errors import GatewayError
 from gateway.core.observability import logger
 from gateway.core.upstream_errors import UpstreamError
@@ -131,6 +131,29 @@ RERANK_ALIASES = ("rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.
 RERANK_MODELS = ("@cf/baai/bge-reranker-base",)
 
 
+def claude_names(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """CLAUDE_MODELS as (pattern, model) pairs, in order: `claude-haiku-*=@cf/...` maps every
+    name that starts with `claude-haiku-`; `primary` and `backup` stand for DEFAULT_MODEL and
+    BACKUP_MODEL. Raises ValueError for an entry without `=`, a pattern or a model."""
+    stands_for = {"primary": settings.default_model, "backup": settings.backup_model}
+    pairs = []
+    for entry in split_list(settings.claude_models):
+        pattern, equals, model = (part.strip() for part in entry.partition("="))
+        if not (pattern and equals and model):
+            raise ValueError(f"CLAUDE_MODELS: {entry!r} is not `pattern=model`")
+        pairs.append((pattern, stands_for.get(model, model)))
+    return tuple(pairs)
+
+
+def matching(patterns: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The model of the first pattern `name` matches (`x*`: any name that starts with `x`;
+    otherwise the name itself), or None."""
+    for pattern, model in patterns:
+        if (pattern.endswith("*") and name.startswith(pattern[:-1])) or name == pattern:
+            return model
+    return None
+
+
 @dataclass(frozen=True)
 class TaskModels:
     """The models of one Workers AI task the gateway serves (`task` is Cloudflare's task name,
@@ -139,7 +162,8 @@ class TaskModels:
     (None: no fallback), and the other `models` known to exist. `label` names the kind in
     messages ("text-generation", "embedding") and is each model's `task` in GET /v1/models.
     `name` is the key `Catalog.chain` is asked with: the task, unless two kinds of model share
-    one Cloudflare task (Llama Guard is Text Generation to Cloudflare, moderation here)."""
+    one Cloudflare task (Llama Guard is Text Generation to Cloudflare, moderation here).
+    `patterns` map families of names (Claude's) to models, after the aliases (`matching`)."""
 
     task: str
     label: str
@@ -148,6 +172,7 @@ class TaskModels:
     aliases: dict[str, str] = field(default_factory=dict)
     models: tuple[str, ...] = ()
     name: str = ""
+    patterns: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -170,6 +195,7 @@ def task_models(settings: Settings) -> list[TaskModels]:
             backup,
             {name: primary for name in PRIMARY_ALIASES} | {name: backup for name in BACKUP_ALIASES},
             tuple(KNOWN_MODELS),
+            patterns=claude_names(settings),
         ),
         TaskModels(
             TEXT_EMBEDDINGS,
@@ -296,6 +322,14 @@ class Catalog:
             )
         return found is not None
 
+    def resolve(self, name: str, models: TaskModels) -> str:
+        """The model `name` stands for: an alias's, else the model of the first of the task's
+        patterns it matches (itself maybe an alias), else the name itself."""
+        if name in self.all_aliases:
+            return self.all_aliases[name]
+        target = matching(models.patterns, name) or name
+        return self.all_aliases.get(target, target)
+
     async def chain(self, name: str, task: str = TEXT_GENERATION) -> list[str]:
         """The models of `task` to try for `name`, in order: the one asked for, then the task's
         backup (if it has one).
@@ -306,11 +340,12 @@ class Catalog:
         model of another task is a 400.
         """
         models = self.tasks[task]
-        model = self.all_aliases.get(name, name)
+        model = self.resolve(name, models)
         if not model.startswith(MODEL_PREFIXES):
+            names = [*models.aliases, *(pattern for pattern, _ in models.patterns)]
             raise model_not_found(
                 name,
-                f"one of the aliases ({', '.join(models.aliases)}) or a Workers AI "
+                f"one of the aliases ({', '.join(names)}) or a Workers AI "
                 f"{models.label} model such as `{models.primary}`",
             )
         if not await self._exists(name, model, models):

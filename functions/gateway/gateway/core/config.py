@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     image_backup_model: str = "@cf/stabilityai/stable-diffusion-xl-base-1.0"
     image_edit_model: str = "@cf/runwayml/stable-diffusion-v1-5-img2img"
     image_inpainting_model: str = "@cf/runwayml/stable-diffusion-v1-5-inpainting"
+    claude_models: str = "claude-haiku-*=@cf/meta/llama-3.3-70b-instruct-fp8-fast,claude-*=primary"
+    """Claude model names -> the model that answers them: `pattern=model` pairs, first match
+    wins; a pattern may end in `*`, a model may be `primary` or `backup` (catalog.claude_names)."""
+    messages_ping_seconds: float = Field(default=10.0, gt=0)
+    """A Messages stream sends Anthropic's `ping` event after this long without upstream output."""
 
     cors_allow_origins: str = "*"
     log_level: str = "INFO"

@@ -86,9 +86,15 @@ def is_json_media_type(content_type: str | None) -> bool:
 
 def not_found(method: str, path: str, base_url: str | None = None) -> GatewayError:
     """OpenAI's 404 for a URL no route has. With `base_url` (given when the same path exists
-    under `/v1`: a client's `base_url` without `/v1` is the usual reason) it says so."""
+    under `/v1`: a client's `base_url` without `/v1` is the usual reason; or once, for a doubled
+    `/v1/v1/`: Anthropic's clients add `/v1` to a base URL that had it already) it says so."""
     message = f"Invalid URL ({method} {path})"
-    if base_url:
+    if base_url and path.startswith("/v1/v1/"):
+        message += (
+            f": did you mean {path[3:]}? Anthropic's clients add /v1 themselves: set the "
+            f"base URL to {base_url}, without /v1."
+        )
+    elif base_url:
         message += f": did you mean /v1{path}? Set the client's base_url to {base_url}/v1."
     return GatewayError(404, message)
 

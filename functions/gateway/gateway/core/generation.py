@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from gateway.core.catalog import Capabilities, capabilities
 from gateway.core.context import RequestContext
 from gateway.core.fallback import Attempt, Deadline, run_chain
-from gateway.core.pieces import Piece, read_piece, recover_text_tool_call
+from gateway.core.pieces import Piece, StopScanner, read_piece, recover_text_tool_call
 from gateway.core.services import Services
 from gateway.core.streaming import StreamEncoder
 from gateway.core.text_generation import TextGenerationInput, ToolRules, run_body
@@ -39,7 +39,9 @@ class Dialect:
     - `encoder()`: the API's stream encoder (streaming.StreamEncoder);
 
     and may change `keep(response)`: what happens to a finished response before it goes out
-    (the Responses API stores it; a GatewayError from it is the client's answer).
+    (the Responses API stores it; a GatewayError from it is the client's answer), and
+    `stop_scanner()`: the scanner that cuts a stream at `stops` (the Messages API keeps it, to
+    name the sequence that matched).
     """
 
     def __init__(
@@ -65,6 +67,10 @@ class Dialect:
     def adjust(self, answer: Piece) -> Piece:
         """A whole upstream answer, mended: a tool call written as text becomes a real one."""
         return recover_text_tool_call(answer, self.tools.names)
+
+    def stop_scanner(self) -> StopScanner:
+        """The scanner that cuts a stream at `stops` (streaming.relay makes one per stream)."""
+        return StopScanner(self.stops)
 
     def whole(self, answer: Piece) -> dict[str, Any]:
         raise NotImplementedError

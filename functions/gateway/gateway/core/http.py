@@ -250,6 +250,32 @@ def error_response(error: GatewayError) -> JSONResponse:
     return JSONResponse(error.body(), error.status, error.headers)
 
 
+@dataclass(frozen=True)
+class ErrorFormat:
+    """How one API family answers an error, for the APIs whose family is not OpenAI's (whose
+    envelope is `error_response`'s).
+
+    `render` makes the answer (its envelope, and its own status where the family has another:
+    Anthropic's 529 for capacity); `model` is that envelope for the OpenAPI document; a request
+    carrying the header `marker` comes from a client of this family, which gets this format for
+    errors that no route of a family decides (an unknown path, a shared route such as
+    `/v1/models`, the body limit, an internal error).
+    """
+
+    render: Callable[[GatewayError], JSONResponse]
+    model: type[BaseModel]
+    marker: str | None = None
+
+
+ErrorRenderer = Callable[[Scope, GatewayError], ASGIApp]
+"""The answer for an error in the family of the request in `scope` (`app.Gateway.error_for`)."""
+
+
+def openai_error(scope: Scope, error: GatewayError) -> ASGIApp:
+    """OpenAI's envelope for any request: the renderer middleware uses when given none."""
+    return error_response(error)
+
+
 # --- routes ----------------------------------------------------------------------------------
 
 GENERATION_ERRORS = (400, 401, 404, 413, 429, 502, 503, 504)
@@ -272,6 +298,7 @@ class Route:
     MAX_UPLOAD_BYTES; a larger one is a 413 naming this field (`limits.BodySizeLimit`).
     `answers`: media types the 200 answer may also have, each with its JSON schema (binary
     audio, plain text).
+    `error_format`: how its errors are written when not in OpenAI's envelope (Anthropic's).
     """
 
     method: str
@@ -288,6 +315,7 @@ class Route:
     documented: bool = True
     upload: str | None = None
     answers: tuple[tuple[str, dict[str, Any]], ...] = ()
+    error_format: ErrorFormat | None = None
 
 
 def post(

@@ -1,11 +1,12 @@
-"""Refuse oversized request bodies with a 413 in OpenAI's envelope, before reading them whole."""
+"""Refuse oversized request bodies with a 413 (in the envelope of the client's API family), before
+reading them whole."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from gateway.core.errors import GatewayError
-from gateway.core.http import ASGIApp, Message, Receive, Scope, Send, error_response
+from gateway.core.http import ASGIApp, ErrorRenderer, Message, Receive, Scope, Send, openai_error
 
 
 class BodySizeLimit:
@@ -15,15 +16,20 @@ class BodySizeLimit:
     client as gone and anything it still answers is dropped.
 
     `uploads` gives the upload routes their own limit, by path: (bytes, the form field a 413
-    names).
+    names); `render` writes the 413 in the envelope of the client's API family.
     """
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, uploads: Mapping[str, tuple[int, str]] | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        uploads: Mapping[str, tuple[int, str]] | None = None,
+        render: ErrorRenderer = openai_error,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.uploads = dict(uploads or {})
+        self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,4 +75,4 @@ class BodySizeLimit:
                 f"send a smaller `{param}`."
             )
         error = GatewayError(413, message, code="request_too_large", param=param)
-        await error_response(error)(scope, receive, send)
+        await self.render(scope, error)(scope, receive, send)

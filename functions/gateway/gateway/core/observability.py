@@ -24,7 +24,16 @@ from typing import TYPE_CHECKING, Any
 from gateway.core.context import Metrics, RequestContext, attach_context, current_request
 from gateway.core.disconnect import CLIENT_CLOSED
 from gateway.core.errors import GatewayError
-from gateway.core.http import ASGIApp, Message, Receive, Scope, Send, dumps, error_response
+from gateway.core.http import (
+    ASGIApp,
+    ErrorRenderer,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    dumps,
+    openai_error,
+)
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger
@@ -177,11 +186,13 @@ class RequestContextMiddleware:
     per request.
 
     It is also the last line of defence: an exception that escaped everything else becomes a
-    500 in OpenAI's envelope (or ends a started response), logged without its traceback.
+    500 in the envelope `render` writes (OpenAI's by default), or ends a started response,
+    logged without its traceback.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, render: ErrorRenderer = openai_error) -> None:
         self.app = app
+        self.render = render
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -220,7 +231,7 @@ class RequestContextMiddleware:
                 error = GatewayError(
                     500, f"The gateway hit an internal error (request {request_id})."
                 )
-                await error_response(error)(scope, receive, send_with_id)
+                await self.render(scope, error)(scope, receive, send_with_id)
         finally:
             if ctx.client_closed:
                 status = CLIENT_CLOSED

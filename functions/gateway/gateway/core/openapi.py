@@ -3,7 +3,8 @@
 `scripts/export_openapi.py` writes it to `static/openapi.json` (`make openapi`), which the docs
 site serves; the app itself never builds it, so no request and no cold start pays for it. A test
 keeps the committed file equal to what this generates. Every documented error is OpenAI's
-envelope (`ErrorResponse`).
+envelope (`ErrorResponse`), except on routes of another family (`Route.error_format`: the
+Messages API's are Anthropic's).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from gateway.core.http import Route
 
 REF = "#/components/schemas/{model}"
 SECURITY_SCHEME = "HTTPBearer"
+API_KEY_SCHEME = "APIKeyHeader"
+"""The same key in `x-api-key`, as Anthropic's clients send it (core.auth)."""
 
 ERROR_DESCRIPTIONS = {
     400: "Invalid request",
@@ -29,6 +32,7 @@ ERROR_DESCRIPTIONS = {
     502: "Workers AI failed",
     503: "Workers AI or a secret unavailable",
     504: "Workers AI timed out",
+    529: "Workers AI out of capacity (Anthropic's `overloaded_error`; Retry-After passed on)",
 }
 
 
@@ -83,7 +87,7 @@ def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, An
     if route.description:
         operation["description"] = route.description
     if route.auth:
-        operation["security"] = [{SECURITY_SCHEME: []}]
+        operation["security"] = [{SECURITY_SCHEME: []}, {API_KEY_SCHEME: []}]
     if parameters := _parameters(route):
         operation["parameters"] = parameters
     if route.body is not None:
@@ -103,7 +107,8 @@ def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, An
         )
         ok.setdefault("content", {})["text/event-stream"] = {"schema": stream_schema}
     responses: dict[str, Any] = {"200": ok}
-    error = _json({"$ref": REF.format(model="ErrorResponse")})
+    envelope = route.error_format.model if route.error_format else ErrorResponse
+    error = _json({"$ref": REF.format(model=envelope.__name__)})
     for status in route.errors:
         responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status], "content": error}
     if route.errors:
@@ -158,6 +163,8 @@ def document(routes: list[Route], *, title: str, version: str, description: str)
             models.append((route.response_model, "serialization"))
         if route.stream is not None and route.stream[1] is not None:
             models.append((route.stream[1], "serialization"))
+        if route.error_format is not None:
+            models.append((route.error_format.model, "serialization"))
     refs, definitions = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
     components = dict(sorted(definitions.get("$defs", {}).items()))
     _add_discriminators(components, components)
@@ -177,7 +184,13 @@ def document(routes: list[Route], *, title: str, version: str, description: str)
                     "type": "http",
                     "description": "The gateway API key.",
                     "scheme": "bearer",
-                }
+                },
+                API_KEY_SCHEME: {
+                    "type": "apiKey",
+                    "description": "The gateway API key, as Anthropic's clients send it.",
+                    "in": "header",
+                    "name": "x-api-key",
+                },
             },
         },
     }

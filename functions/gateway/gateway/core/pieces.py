@@ -149,13 +149,14 @@ def recover_text_tool_call(piece: Piece, tool_names: frozenset[str]) -> Piece:
 
 class StopScanner:
     """Cuts text at the first stop sequence, holding back just enough to see one split
-    across stream pieces."""
+    across stream pieces; `matched` is the stop sequence it cut at."""
 
     def __init__(self, stops: list[str]) -> None:
         self.stops = stops
         self.hold = max((len(stop) for stop in stops), default=1) - 1
         self.buffer = ""
         self.stopped = False
+        self.matched: str | None = None
 
     def feed(self, text: str) -> str:
         if self.stopped:
@@ -163,9 +164,10 @@ class StopScanner:
         if not self.stops:
             return text
         self.buffer += text
-        hits = [i for i in (self.buffer.find(stop) for stop in self.stops) if i >= 0]
+        hits = [(i, stop) for stop in self.stops if (i := self.buffer.find(stop)) >= 0]
         if hits:
-            out, self.buffer, self.stopped = self.buffer[: min(hits)], "", True
+            cut, self.matched = min(hits, key=lambda hit: hit[0])
+            out, self.buffer, self.stopped = self.buffer[:cut], "", True
             return out
         cut = max(len(self.buffer) - self.hold, 0)
         out, self.buffer = self.buffer[:cut], self.buffer[cut:]

@@ -9,8 +9,8 @@ needs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import Any, Protocol, runtime_checkable
 
 from gateway.core.context import RequestContext
 from gateway.core.errors import GatewayError
@@ -65,6 +65,56 @@ class StreamEncoder(Protocol):
     def end(self) -> bytes: ...
 
 
+@runtime_checkable
+class Pinging(Protocol):
+    """A stream encoder whose dialect keeps a quiet connection alive (Anthropic's `ping`
+    events): `ping()` is sent each time `ping_interval` seconds pass without an upstream
+    piece."""
+
+    ping_interval: float
+
+    def ping(self) -> bytes: ...
+
+
+async def with_pings(
+    pieces: AsyncIterator[Piece], interval: float
+) -> AsyncGenerator[Piece | None, None]:
+    """The pieces as they come, and None each time `interval` seconds pass without one.
+
+    The pieces are read by a task of their own and handed over through a queue, so waiting for
+    one can time out without cancelling the read (a generator is driven by one task only: the
+    deadline timer of generation._bounded belongs to it). Closing this generator stops that
+    task.
+    """
+    queue: asyncio.Queue[tuple[Piece | None, BaseException | None]] = asyncio.Queue(1)
+
+    async def pump() -> None:
+        try:
+            async for piece in pieces:
+                await queue.put((piece, None))
+        except Exception as exc:  # handed to the relay, which answers it as an error event
+            await queue.put((None, exc))
+            return
+        await queue.put((None, None))
+
+    reader = asyncio.create_task(pump())
+    try:
+        while True:
+            try:
+                piece, failure = await asyncio.wait_for(queue.get(), interval)
+            except TimeoutError:
+                yield None
+                continue
+            if failure is not None:
+                raise failure
+            if piece is None:
+                return
+            yield piece
+    finally:
+        reader.cancel()
+        await asyncio.wait({reader})
+
+
 class ToolCallNumbering:
     """Gives each new tool call of a stream its own index.
 
@@ -87,13 +137,14 @@ class ToolCallNumbering:
 
 class Relayed(Protocol):
     """What the relay needs of a dialect (generation.Dialect has it): its stream encoder, the
-    stop sequences and token limit a stream is judged by, and what to do with the finished
+    stop scanner and token limit a stream is judged by, and what to do with the finished
     response."""
 
-    stops: list[str]
     max_tokens: int
 
     def encoder(self) -> StreamEncoder: ...
+
+    def stop_scanner(self) -> StopScanner: ...
 
     async def keep(self, response: dict[str, Any]) -> None: ...
 
@@ -106,17 +157,24 @@ async def relay(
     `dialect.keep` before its last events go out.
 
     A failure after the first byte cannot fall back any more: it ends the stream with the
-    encoder's error event (OpenAI's error envelope for chat), then its end.
+    encoder's error event (OpenAI's error envelope for chat), then its end. An encoder that is
+    `Pinging` also gets its ping event in whenever the upstream is quiet for its interval.
     """
     encoder = dialect.encoder()
-    scanner = StopScanner(dialect.stops)
+    scanner = dialect.stop_scanner()
     usage: TokenUsage | None = None
     upstream_finish: str | None = None
     saw_tools = False
+    pinging = encoder if isinstance(encoder, Pinging) else None
+    beats = with_pings(pieces, pinging.ping_interval) if pinging is not None else None
     try:
         if start := encoder.start():
             yield start
-        async for piece in pieces:
+        async for piece in beats or pieces:
+            if piece is None:  # only `beats` yields None: the upstream was quiet
+                assert pinging is not None
+                yield pinging.ping()
+                continue
             if piece.reasoning and (event := encoder.reasoning(piece.reasoning)):
                 yield event
             if piece.text and (text := scanner.feed(piece.text)):
@@ -155,6 +213,9 @@ async def relay(
         logger.error("stream failed", extra=describe_exception(exc))
         ctx.fields.update(stream_error="internal")
         yield encoder.error(GatewayError(500, "The gateway hit an internal error."))
+    finally:
+        if beats is not None:
+            await beats.aclose()
     if end := encoder.end():
         yield end
 
