@@ -357,6 +357,33 @@ def _choose_tools(request: ChatRequest) -> list[Tool]:
     return chosen
 
 
+def written_arguments(text: str, name: str) -> dict[str, Any] | None:
+    """The arguments a user wrote for a tool: a JSON object right after its name (`exec_command
+    {"cmd": "echo hi"}`); None when no object follows any mention of the name."""
+    decoder = json.JSONDecoder()
+    start = text.find(name)
+    while start >= 0:
+        after = start + len(name)
+        rest = text[after:].lstrip()
+        if rest.startswith("{"):
+            try:
+                value, _ = decoder.raw_decode(rest)
+            except ValueError:
+                value = None
+            if isinstance(value, dict):
+                return value
+        start = text.find(name, after)
+    return None
+
+
+def _arguments(tool: Tool, messages: list[Message]) -> dict[str, Any]:
+    """A call's arguments: those the last user turn wrote after the tool's name, else
+    placeholder values that satisfy its schema."""
+    users = [m for m in messages if m.role == "user"]
+    written = written_arguments(users[-1].text, tool.name) if users else None
+    return written if written is not None else value_for(tool.parameters)
+
+
 def message_tokens(message: Message) -> int:
     return count_words(message.text) + TOKENS_PER_MESSAGE
 
@@ -387,7 +414,7 @@ def generate(request: ChatRequest, spec: ModelSpec) -> Generation:
 
     tools = _choose_tools(request)
     if tools:
-        calls = [ToolCall(t.name, value_for(t.parameters), i) for i, t in enumerate(tools)]
+        calls = [ToolCall(t.name, _arguments(t, request.messages), i) for i, t in enumerate(tools)]
         written = [json.dumps({"name": c.name, "arguments": c.arguments}) for c in calls]
         if spec.reasoning and TOOL_AS_TEXT in request.messages[-1].text:
             # Known upstream bug: gpt-oss writes the call as JSON text, with no tool_calls.

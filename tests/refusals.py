@@ -7,6 +7,7 @@ from gateway.app import parameter_tables
 from gateway.core.parameters import Handling
 
 CHAT, LEGACY = "POST /v1/chat/completions", "POST /v1/completions"
+RESPONSES = "POST /v1/responses"
 REFUSED_EXAMPLES = {
     (CHAT, "n"): 2,
     (CHAT, "logit_bias"): {"50256": -100},
@@ -22,6 +23,13 @@ REFUSED_EXAMPLES = {
     (LEGACY, "suffix"): "the end",
     (LEGACY, "logprobs"): 1,
     (LEGACY, "best_of"): 2,
+    (RESPONSES, "top_logprobs"): 3,
+    (RESPONSES, "truncation"): "auto",
+    (RESPONSES, "background"): True,
+    (RESPONSES, "conversation"): "conv_1",
+    (RESPONSES, "prompt"): {"id": "pmpt_1"},
+    (RESPONSES, "context_management"): [{"type": "compaction"}],
+    (RESPONSES, "moderation"): {"model": "omni-moderation-latest"},
 }
 """For each REFUSED row, a value that asks for what Workers AI cannot do."""
 

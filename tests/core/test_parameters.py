@@ -22,6 +22,8 @@ from gateway.apis.completions.parameters import COMPLETIONS
 from gateway.apis.completions.schemas import CompletionRequest
 from gateway.apis.embeddings.parameters import EMBEDDINGS
 from gateway.apis.embeddings.schemas import EmbeddingRequest
+from gateway.apis.responses.parameters import RESPONSES
+from gateway.apis.responses.schemas import CreateResponseRequest
 from gateway.app import parameter_tables
 from gateway.core import parameters, tokens
 from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
@@ -38,6 +40,7 @@ SCHEMAS = {
     "CreateChatCompletionRequest": (CHAT_COMPLETIONS, ChatCompletionRequest),
     "CreateCompletionRequest": (COMPLETIONS, CompletionRequest),
     "CreateEmbeddingRequest": (EMBEDDINGS, EmbeddingRequest),
+    "CreateResponse": (RESPONSES, CreateResponseRequest),
 }
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {}}}
