@@ -29,7 +29,13 @@ DESCRIPTION = """An OpenAI-compatible API answered by Cloudflare Workers AI mode
 and a backup model and automatic fallback. Point any OpenAI client at `<this URL>/v1` and
 send your key as `Authorization: Bearer <key>`."""
 
-EXPOSED_HEADERS = ("x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after")
+EXPOSED_HEADERS = (
+    "x-gateway-model",
+    "x-gateway-overhead-ms",
+    "x-gateway-tools-left-out",
+    "x-request-id",
+    "retry-after",
+)
 
 
 def routes() -> list[Route]:

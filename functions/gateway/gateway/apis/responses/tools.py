@@ -171,7 +171,7 @@ class Toolset:
         group = namespace.name if namespace else None
         description = tool.description
         if namespace is not None:
-            about = f"Part of {namespace.name}" + (f": {context}" if context else "") + "."
+            about = f"Part of {namespace.name}" + (f": {context}" if context else "")
             description = f"{description}\n\n{about}" if description else about
         if isinstance(tool, FunctionTool):
             function = tg.FunctionTool(
