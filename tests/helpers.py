@@ -27,6 +27,7 @@ from emulator.testing import EmulatorServer, ServerThread
 from gateway.app import create_app
 from gateway.core.config import Settings
 from gateway.core.observability import logger
+from gateway.server import KEEP_ALIVE
 from scripts import openai_schemas
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ class GatewayServer(ServerThread):
     """The real gateway app under uvicorn in a background thread."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(create_app(settings), lifespan="on")
+        super().__init__(create_app(settings), lifespan="on", keep_alive=KEEP_ALIVE)
         self.settings = settings
         self.api_key = KEYS[0]
 
