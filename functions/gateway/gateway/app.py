@@ -12,10 +12,22 @@ from types import ModuleType
 from gateway.apis import chat, completions, embeddings, health, models, responses, site
 from gateway.core.auth import require_api_key
 from gateway.core.config import Settings
+from gateway.core.content_encoding import ContentDecoding
 from gateway.core.cors import CORS
 from gateway.core.disconnect import CancelOnDisconnect
 from gateway.core.errors import GatewayError, not_allowed, not_found
-from gateway.core.http import ASGIApp, Receive, Request, Route, Router, Scope, Send, error_response
+from gateway.core.header_checks import HeaderChecks
+from gateway.core.http import (
+    ASGIApp,
+    Receive,
+    Request,
+    Response,
+    Route,
+    Router,
+    Scope,
+    Send,
+    error_response,
+)
 from gateway.core.limits import BodySizeLimit
 from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
@@ -54,15 +66,18 @@ def parameter_tables() -> dict[str, Table]:
 
 class Gateway:
     """The ASGI app: the lifespan opens the services; each request goes through the middleware
-    (outermost first: request context and logging, disconnects, CORS, the body limit) to
-    `dispatch`, which finds its route, checks its key, and runs its endpoint."""
+    (outermost first: request context and logging, disconnects, CORS, the header checks, the
+    body limit, compressed bodies decoded) to `dispatch`, which finds its route, checks its key,
+    and runs its endpoint."""
 
     def __init__(self, settings: Settings, served: list[Route] | None = None) -> None:
         self.settings = settings
         self.router = Router(routes() if served is None else served)
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)
+        app: ASGIApp = ContentDecoding(self.dispatch, max_bytes=settings.max_body_bytes)
+        app = BodySizeLimit(app, max_bytes=settings.max_body_bytes)
+        app = HeaderChecks(app)
         app = CORS(
             app,
             allow_origins=settings.cors_origins,
@@ -107,17 +122,26 @@ class Gateway:
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one request and answer it; a GatewayError anywhere before the answer starts
-        is the answer, in OpenAI's envelope."""
+        is the answer, in OpenAI's envelope. `OPTIONS` (other than a CORS preflight, which
+        cors.py answers) is answered with the path's methods in `Allow`, without a key."""
         method, path = scope["method"], scope["path"]
         request = Request(scope, receive, self.services, {})
         try:
+            if method == "OPTIONS" and path == "*":
+                await allow({m for r in self.router.routes for m in methods(r)})(
+                    scope, receive, send
+                )
+                return
             found = self.router.methods(path)
             if found is None:
                 raise not_found(method, path, self._v1_base(request))
             table, request.params = found
+            if method == "OPTIONS":
+                await allow(set(table))(scope, receive, send)
+                return
             route = table.get(method)
             if route is None:
-                raise not_allowed(method, path, table)
+                raise not_allowed(method, path, [*table, "OPTIONS"])
             if route.auth:
                 await require_api_key(request)
             response = await route.endpoint(request)
@@ -130,6 +154,18 @@ class Gateway:
         if self.router.methods("/v1" + request.path) is None:
             return None
         return request.base_url()
+
+
+def methods(route: Route) -> tuple[str, ...]:
+    """The methods a route answers (a GET route answers HEAD too)."""
+    return (route.method, "HEAD") if route.method == "GET" else (route.method,)
+
+
+def allow(served: set[str]) -> Response:
+    """The answer to `OPTIONS`: 200 with `Allow` (RFC 9110 §9.3.7) and a short body (a body
+    keeps Lambda's streamed Function URL from waiting on an empty one)."""
+    listed = ", ".join(sorted(served | {"OPTIONS"}))
+    return Response(b"OK", 200, {"allow": listed})
 
 
 def create_app(settings: Settings | None = None) -> Gateway:
