@@ -535,3 +535,21 @@ def test_codexs_request_fields_are_accepted(gateway, emulator, openai_schemas):
     _, _, final = validated(gateway, openai_schemas, **body)
     assert final["status"] == "completed"
     assert "client_metadata" not in json.dumps(last_run(emulator)["body"])
+
+
+def test_chats_sampling_fields_are_taken_as_chat_takes_them(gateway, emulator, openai_schemas):
+    sampling = {
+        "temperature": 0.3,
+        "top_p": 0.8,
+        "seed": 7,
+        "frequency_penalty": -1.5,
+        "presence_penalty": 2.0,
+        "top_k": 5,
+        "repetition_penalty": 1.1,
+    }
+    answer(gateway, openai_schemas, input="x", max_output_tokens=33, **sampling)
+    via_responses = last_run(emulator)["body"]
+    chat = {"model": "gpt-4", "messages": [{"role": "user", "content": "x"}], "max_tokens": 33}
+    assert post(gateway, "/v1/chat/completions", chat | sampling).status_code == 200
+    assert via_responses == last_run(emulator)["body"]
+    assert via_responses["seed"] == 7 and via_responses["frequency_penalty"] == 0

@@ -4,7 +4,9 @@ Never stricter than chat: every field with a counterpart in chat's table
 (`apis/chat/parameters.py`) is handled as chat handles that counterpart (`reasoning.effort` as
 `reasoning_effort`, `text.format` as `response_format`, `text.verbosity` as `verbosity`,
 `max_output_tokens` as `max_completion_tokens`, `top_logprobs`, `moderation`, the caching hints
-and ids), and the rest says what the gateway does in place of OpenAI's servers.
+and ids), chat's sampling fields that OpenAI's schema lacks here are taken too (`seed`, the
+penalties, Workers AI's `top_k` and `repetition_penalty`), and the rest says what the gateway does
+in place of OpenAI's servers.
 """
 
 from __future__ import annotations
@@ -100,6 +102,19 @@ RESPONSES: Table = {
     "prompt": refused("OpenAI's stored prompt templates are not served"),
     "context_management": refused("the gateway does not compact conversations"),
     "moderation": refused("Workers AI runs no moderation on responses"),
+    "seed": replace(SAMPLING["seed"], how="chat's, taken here too: sent as is", extension=True),
+    "frequency_penalty": replace(
+        SAMPLING["frequency_penalty"],
+        how="chat's, taken here too: sent, clamped to the model's range",
+        extension=True,
+    ),
+    "presence_penalty": replace(
+        SAMPLING["presence_penalty"],
+        how="chat's, taken here too: sent, clamped to the model's range",
+        extension=True,
+    ),
+    "top_k": SAMPLING["top_k"],
+    "repetition_penalty": SAMPLING["repetition_penalty"],
     "client_metadata": replace(
         no_effect("Codex's tags for OpenAI's own logs (its session and turn ids); not sent on"),
         extension=True,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, mode
 from gateway.apis.responses.parameters import RESPONSES
 from gateway.core.errors import GatewayError
 from gateway.core.parameters import refuse_unsupported
+from gateway.core.sampling import Penalty
 from gateway.core.text_generation import ReasoningEffort
 from gateway.core.validation import RequestModel, Tagged
 
@@ -425,6 +426,13 @@ class CreateResponseRequest(RequestModel):
     max_output_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     top_p: float | None = Field(default=None, ge=0.0, le=1.0)
+    seed: int | None = Field(default=None, description="Chat's, taken here too.")
+    frequency_penalty: Penalty | None = Field(default=None, description="Chat's, taken here too.")
+    presence_penalty: Penalty | None = Field(default=None, description="Chat's, taken here too.")
+    top_k: int | None = Field(default=None, ge=1, description="Workers AI extension.")
+    repetition_penalty: float | None = Field(
+        default=None, ge=0.0, le=2.0, description="Workers AI extension."
+    )
     metadata: dict[str, Annotated[str, Field(max_length=512)]] | None = Field(
         default=None, max_length=16
     )

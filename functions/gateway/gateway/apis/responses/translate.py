@@ -52,7 +52,15 @@ def generation_input(
     return TextGenerationInput(
         messages=messages,
         max_tokens=req.max_output_tokens or default_max_tokens,
-        sampling=Sampling(temperature=req.temperature, top_p=req.top_p),
+        sampling=Sampling(
+            temperature=req.temperature,
+            top_p=req.top_p,
+            top_k=req.top_k,
+            seed=req.seed,
+            repetition_penalty=req.repetition_penalty,
+            frequency_penalty=req.frequency_penalty,
+            presence_penalty=req.presence_penalty,
+        ),
         tools=tools.functions,
         tool_choice=tools.choice(req.tool_choice),
         response_format=_response_format(req),
