@@ -1,11 +1,11 @@
 """The Responses API: POST /v1/responses (streamed and not), and the stored responses:
 GET /v1/responses/{id}, GET /v1/responses/{id}/input_items, DELETE /v1/responses/{id}.
 
-A request reads top-down like chat's, over the same generation core: the input items (after
-the stored conversation named by `previous_response_id`) become text generation's input, then
-chain -> upstream -> a `Response` object or its stream of events. With `store` (OpenAI's
-default) the response and its input items are saved under the caller's key before the answer
-ends.
+A request reads top-down like chat's, over the same generation core: the input items (their
+`item_reference`s read from the store, after the stored conversation named by
+`previous_response_id`) and the tools (tools.py) become text generation's input, then chain ->
+upstream -> a `Response` object or its stream of events. With `store` (OpenAI's default) the
+response and its input items are saved under the caller's key before the answer ends.
 """
 
 from __future__ import annotations

@@ -544,7 +544,8 @@ class ResponseObject(BaseModel):
     )
     model: str = Field(description="The Workers AI model that answered.")
     output: list[dict[str, Any]] = Field(
-        description="`reasoning`, `message` (with `output_text`) and `function_call` items."
+        description="`reasoning`, `message` (with `output_text`), `function_call`, "
+        "`custom_tool_call` and `local_shell_call` items."
     )
     output_text: str
     previous_response_id: str | None
