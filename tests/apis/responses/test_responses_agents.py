@@ -213,6 +213,12 @@ def test_a_namespaced_call_goes_back_upstream_under_its_qualified_name(
     assert sent[1] == {"role": "tool", "tool_call_id": "call_1", "content": "spawned"}
 
 
+def test_tool_choice_any_is_required_as_chat_takes_it(gateway, emulator, openai_schemas):
+    body = answer(gateway, openai_schemas, input="hi", tools=[WEATHER], tool_choice="any")
+    assert body["output"][0]["type"] == "function_call"
+    assert last_run(emulator)["body"]["tool_choice"] == "required"
+
+
 @pytest.mark.parametrize(
     ("choice", "sent"),
     [

@@ -56,8 +56,8 @@ RESPONSES: Table = {
         "model is offered and named in `x-gateway-tools-left-out`"
     ),
     "tool_choice": upstream(
-        "chat's: `none`, `auto`, `required`, a named function or custom tool, and "
-        "`allowed_tools`; a choice that needs a hosted tool is a 400"
+        "chat's: `none`, `auto`, `required` (also the spelling `any`), a named function or "
+        "custom tool, and `allowed_tools`; a choice that needs a hosted tool is a 400"
     ),
     "parallel_tool_calls": gateway("`false` keeps only the first tool call of an answer"),
     "max_tool_calls": no_effect(

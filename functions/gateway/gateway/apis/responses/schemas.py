@@ -304,7 +304,7 @@ def _choice_kind(value: Any) -> str:
 
 
 ToolChoice = (
-    Literal["none", "auto", "required"]
+    Literal["none", "auto", "required", "any"]
     | Annotated[
         Annotated[FunctionChoice, Tag("FunctionChoice")]
         | Annotated[CustomChoice, Tag("CustomChoice")]

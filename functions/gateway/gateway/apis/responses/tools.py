@@ -227,7 +227,8 @@ class Toolset:
         )
 
     def choice(self, choice: ToolChoice | None) -> tg.ToolChoice | None:
-        """`tool_choice` in text generation's terms.
+        """`tool_choice` in text generation's terms (`any`, another vendor's spelling of
+        `required`, as chat takes it).
 
         A choice that depends on a tool the model is not offered is a 400: one that forces a
         hosted tool, and `required` (or `allowed_tools` in `required` mode) when nothing is
@@ -235,9 +236,9 @@ class Toolset:
         if choice is None:
             return None
         if isinstance(choice, str):
-            if choice == "required" and not self.functions:
+            if choice in ("required", "any") and not self.functions:
                 self._nothing_to_call("tool_choice")
-            return choice
+            return "required" if choice == "any" else choice
         if isinstance(choice, HostedToolChoice):
             raise GatewayError(
                 400,

@@ -166,7 +166,7 @@ class ResponseDraft:
             },
             "tool_choice": req.tool_choice.model_dump()
             if req.tool_choice is not None and not isinstance(req.tool_choice, str)
-            else req.tool_choice or "auto",
+            else {"any": "required", None: "auto"}.get(req.tool_choice, req.tool_choice),
             "tools": self.tools.echo,
             "top_p": req.top_p,
             "truncation": "disabled",
