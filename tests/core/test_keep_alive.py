@@ -1,7 +1,8 @@
 """The idle-connection race is gone: the server, served as on Lambda and under `make dev`
 (`python -m gateway`, gateway/server.py), keeps an idle connection open longer than common client
 pools keep one (gateway/server.py lists them), so a pool never sends a request on a connection the
-server is closing.
+server is closing. So does `make dev`'s emulator (`python -m emulator`) for the gateway's own
+upstream pool.
 
 200 connections each get a request, stay idle for 6 s -- past uvicorn's default keep-alive of
 5 s and past the OpenAI SDK's, undici's and the Lambda Web Adapter's pools (4-5 s), well within
@@ -28,10 +29,35 @@ CONNECTIONS = 200
 QUIET = 6.0
 
 
-@pytest.fixture(scope="module")
-def served(emulator_server) -> Iterator[int]:
-    """`python -m gateway` (run.sh's command) on a free port, on the session's emulator."""
+def serve(command: list[str], env: dict[str, str], path: str) -> Iterator[tuple[int, str]]:
+    """Run a server on a free port until it answers `path`; yield (its port, the path)."""
     port = free_port()
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None, f"{command} exited"
+                assert time.monotonic() < deadline, f"{command} never answered {path}"
+                time.sleep(0.1)
+        yield port, path
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module", params=["gateway", "emulator"])
+def served(request, emulator_server) -> Iterator[tuple[int, str]]:
+    """`python -m gateway` (run.sh's command) on the session's emulator, or `python -m emulator`
+    (make dev's upstream)."""
     env = os.environ | {
         "WORKER_API_KEY": KEYS[0],
         "CLOUDFLARE_ACCOUNT_ID": "emulator",
@@ -41,35 +67,16 @@ def served(emulator_server) -> Iterator[int]:
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "functions" / "gateway"), str(ROOT)]),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert process.poll() is None, "python -m gateway exited"
-                assert time.monotonic() < deadline, "python -m gateway never answered /health"
-                time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    if request.param == "gateway":
+        yield from serve([sys.executable, "-m", "gateway"], env, "/health")
+    else:
+        yield from serve([sys.executable, "-m", "emulator"], env, "/_emulator/faults")
 
 
-REQUEST = b"GET /health HTTP/1.1\r\nHost: gateway\r\n\r\n"
-
-
-async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> str:
+async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> str:
     """One request on an open connection; its status line, or what went wrong."""
     try:
-        writer.write(REQUEST)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: server\r\n\r\n".encode())
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
     except (OSError, asyncio.IncompleteReadError) as exc:
@@ -80,18 +87,18 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -
     return status
 
 
-async def reused(port: int) -> list[str]:
+async def reused(port: int, path: str) -> list[str]:
     connections = await asyncio.gather(
         *(asyncio.open_connection("127.0.0.1", port) for _ in range(CONNECTIONS))
     )
-    first = await asyncio.gather(*(exchange(r, w) for r, w in connections))
+    first = await asyncio.gather(*(exchange(r, w, path) for r, w in connections))
     assert set(first) == {"HTTP/1.1 200 OK"}
     await asyncio.sleep(QUIET)
-    second = await asyncio.gather(*(exchange(r, w) for r, w in connections))
+    second = await asyncio.gather(*(exchange(r, w, path) for r, w in connections))
     for _, writer in connections:
         writer.close()
     return second
 
 
 def test_a_burst_on_connections_idle_past_common_pools_is_answered_on_them_all(served):
-    assert asyncio.run(reused(served)) == ["HTTP/1.1 200 OK"] * CONNECTIONS
+    assert asyncio.run(reused(*served)) == ["HTTP/1.1 200 OK"] * CONNECTIONS
