@@ -149,7 +149,7 @@ class Gateway:
             response = error_response(error)
         await response(scope, receive, send)
 
-    def _v1_base(self, request: Request) -> str | None:
+    def _v1_base(self, request: Request[Services]) -> str | None:
         """The client's base URL when the path it asked for exists under `/v1`."""
         if self.router.methods("/v1" + request.path) is None:
             return None
@@ -170,5 +170,5 @@ def allow(served: set[str]) -> Response:
 
 def create_app(settings: Settings | None = None) -> Gateway:
     settings = settings or Settings()
-    logger.setLevel(settings.log_level.upper())
+    logger.set_level(settings.log_level)
     return Gateway(settings)

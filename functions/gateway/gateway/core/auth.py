@@ -6,6 +6,7 @@ import hmac
 
 from gateway.core.errors import GatewayError
 from gateway.core.http import Request
+from gateway.core.services import Services
 
 
 def key_matches(presented: str, keys: tuple[str, ...]) -> bool:
@@ -24,7 +25,7 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-async def require_api_key(request: Request) -> str:
+async def require_api_key(request: Request[Services]) -> str:
     """The key the request presents, kept in its context; a 401 GatewayError unless it is one
     of the configured keys."""
     presented = bearer_token(request.headers.get("authorization"))

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
@@ -27,9 +27,6 @@ from gateway.core.errors import GatewayError, is_json_media_type, unparsable_bod
 from gateway.core.json_body import check_value
 from gateway.core.validation import validation_error
 
-if TYPE_CHECKING:
-    from gateway.core.services import Services
-
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -37,6 +34,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 B = TypeVar("B", bound=BaseModel)
+S = TypeVar("S")
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _ASCII = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
@@ -55,14 +53,13 @@ def dumps(value: Any) -> bytes:
 # --- the request -----------------------------------------------------------------------------
 
 
-class Request:
-    """One HTTP request: its scope, its body (read once), and the app's services."""
+class Request(Generic[S]):
+    """One HTTP request: its scope, its body (read once), and the app's long-lived services
+    (of type S: `core.services.Services`, which this module does not need to know)."""
 
     __slots__ = ("_body", "_headers", "params", "receive", "scope", "services")
 
-    def __init__(
-        self, scope: Scope, receive: Receive, services: Services, params: dict[str, str]
-    ) -> None:
+    def __init__(self, scope: Scope, receive: Receive, services: S, params: dict[str, str]) -> None:
         self.scope = scope
         self.receive = receive
         self.services = services
@@ -253,7 +250,7 @@ def error_response(error: GatewayError) -> JSONResponse:
 GENERATION_ERRORS = (400, 401, 404, 413, 429, 502, 503, 504)
 """The error statuses a route that runs a model documents."""
 
-Endpoint = Callable[[Request], Awaitable[ASGIApp]]
+Endpoint = Callable[[Request[Any]], Awaitable[ASGIApp]]
 
 
 @dataclass(frozen=True)
@@ -285,12 +282,12 @@ class Route:
 def post(
     path: str,
     body: type[B],
-    endpoint: Callable[[Request, B], Awaitable[ASGIApp]],
+    endpoint: Callable[[Request[Any], B], Awaitable[ASGIApp]],
     **doc: Any,
 ) -> Route:
     """A POST route whose JSON body is validated by `body` before `endpoint` gets it."""
 
-    async def handle(request: Request) -> ASGIApp:
+    async def handle(request: Request[Any]) -> ASGIApp:
         return await endpoint(request, await request.validated(body))
 
     handle.__name__ = endpoint.__name__

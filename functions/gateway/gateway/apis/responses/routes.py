@@ -48,6 +48,7 @@ from gateway.core.http import (
     get,
     post,
 )
+from gateway.core.services import Services
 from gateway.core.storage import key_owner
 from gateway.core.validation import validation_error
 
@@ -55,7 +56,7 @@ STORED_ERRORS = (401, 404, 503)
 _TOOLS = TypeAdapter(list[Tool])
 
 
-def request_owner(request: Request) -> str:
+def request_owner(request: Request[Services]) -> str:
     """The owner of what this request stores: its API key (checked by auth), hashed."""
     api_key = request.context.api_key
     assert api_key is not None, "the route needs a key"
@@ -73,7 +74,7 @@ def _tools(req: CreateResponseRequest, items: list[dict[str, Any]], history: int
     return toolset(req.tools, extra)
 
 
-async def create_response(request: Request, req: CreateResponseRequest) -> ASGIApp:
+async def create_response(request: Request[Services], req: CreateResponseRequest) -> ASGIApp:
     svc, ctx, owner = request.services, request.context, request_owner(request)
     chain = await svc.catalog.chain(req.model)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream), dialect="responses")
@@ -100,13 +101,13 @@ async def create_response(request: Request, req: CreateResponseRequest) -> ASGIA
     return await respond(svc, ctx, dialect, stream=bool(req.stream))
 
 
-async def get_response(request: Request) -> ASGIApp:
+async def get_response(request: Request[Services]) -> ASGIApp:
     owner = request_owner(request)
     record = await stored_record(request.services.store, owner, request.params["response_id"])
     return JSONResponse(record["response"])
 
 
-async def delete_response(request: Request) -> ASGIApp:
+async def delete_response(request: Request[Services]) -> ASGIApp:
     response_id = request.params["response_id"]
     if not await request.services.store.delete(request_owner(request), response_id):
         raise response_not_found(response_id)
@@ -121,7 +122,7 @@ class InputItemsQuery(BaseModel):
     after: str | None = Field(default=None, description="List the items after this item id.")
 
 
-async def list_input_items(request: Request) -> ASGIApp:
+async def list_input_items(request: Request[Services]) -> ASGIApp:
     try:
         query = InputItemsQuery.model_validate(request.query)
     except ValidationError as exc:

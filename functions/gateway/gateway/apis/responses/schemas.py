@@ -6,9 +6,7 @@ cannot honour are refused with a 400 naming them (parameters.RESPONSES); unknown
 ignored, as for chat.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
@@ -34,7 +32,7 @@ class InputImage(RequestModel):
     detail: Literal["auto", "low", "high", "original"] | None = None
 
     @model_validator(mode="after")
-    def _by_url(self) -> InputImage:
+    def _by_url(self) -> Self:
         if self.file_id is not None:
             raise ValueError("file_id images need the Files API, which this gateway lacks")
         if not self.image_url:
@@ -122,7 +120,7 @@ class LocalShellCallOutputItem(RequestModel):
     output: str
 
     @model_validator(mode="after")
-    def _names_its_call(self) -> LocalShellCallOutputItem:
+    def _names_its_call(self) -> Self:
         if not (self.call_id or self.id):
             raise ValueError("give the call_id of the local_shell_call this is the output of")
         return self
@@ -350,7 +348,7 @@ class TextConfig(RequestModel):
     )
 
     @model_validator(mode="after")
-    def _verbosity(self) -> TextConfig:
+    def _verbosity(self) -> Self:
         if self.verbosity not in (None, "medium"):
             raise _unsupported(
                 "text.verbosity",
@@ -376,7 +374,7 @@ class ReasoningConfig(RequestModel):
     mode: str | None = Field(default=None, description="Only `standard`.")
 
     @model_validator(mode="after")
-    def _standard_mode(self) -> ReasoningConfig:
+    def _standard_mode(self) -> Self:
         if self.mode not in (None, "standard"):
             raise _unsupported(
                 "reasoning.mode", "Workers AI models have one reasoning mode: only `standard`."
@@ -500,7 +498,7 @@ class CreateResponseRequest(RequestModel):
         return value
 
     @model_validator(mode="after")
-    def _check(self) -> CreateResponseRequest:
+    def _check(self) -> Self:
         refuse_unsupported(RESPONSES, self)
         if self.input is None and self.previous_response_id is None:
             raise ValueError("give `input`, or `previous_response_id` to continue a response")
