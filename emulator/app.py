@@ -48,6 +48,11 @@ from emulator.models import (
 from emulator.responses import streamed, whole, whole_json
 from emulator.sse import sse_body
 
+KEEP_ALIVE = 400
+"""Seconds the emulator keeps an idle client connection open: as long as Cloudflare's edge keeps
+an HTTP/1.1 one (developers.cloudflare.com/fundamentals/reference/connection-limits), far past the
+gateway's upstream pool (httpx: 5 s), so the gateway never reuses a connection being closed."""
+
 BASE_PATH = "/client/v4/accounts/{account_id}/ai"
 DEFAULT_PER_PAGE = 50
 SESSION_HEADER = "x-session-affinity"

@@ -14,7 +14,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from emulator.app import create_app
+from emulator.app import KEEP_ALIVE, create_app
 
 ACCOUNT_ID = "emulator"
 
@@ -23,11 +23,17 @@ class ServerThread:
     """Serve `app` with uvicorn in a daemon thread; use as a context manager or start()/stop()."""
 
     def __init__(
-        self, app: ASGIApp, lifespan: Literal["auto", "on", "off"] = "off", host: str = "127.0.0.1"
+        self,
+        app: ASGIApp,
+        lifespan: Literal["auto", "on", "off"] = "off",
+        host: str = "127.0.0.1",
+        keep_alive: int = 5,
     ) -> None:
         self.app = app
         self.host = host
         self.lifespan = lifespan
+        self.keep_alive = keep_alive
+        """Seconds an idle connection is kept open (as the server served this way keeps them)."""
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -53,6 +59,7 @@ class ServerThread:
             access_log=False,
             lifespan=self.lifespan,
             timeout_graceful_shutdown=1,
+            timeout_keep_alive=self.keep_alive,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -104,7 +111,7 @@ class EmulatorServer(ServerThread):
     """The emulator on loopback. Keyword arguments go to `create_app` (token, compact_sse, ...)."""
 
     def __init__(self, host: str = "127.0.0.1", **app_options: Any) -> None:
-        super().__init__(create_app(**app_options), host=host)
+        super().__init__(create_app(**app_options), host=host, keep_alive=KEEP_ALIVE)
         self._control: httpx.Client | None = None
 
     @property

@@ -387,6 +387,33 @@ def written_calls(request: ChatRequest) -> list[tuple[Tool, dict[str, Any]]]:
     return calls
 
 
+def written_arguments(text: str, name: str) -> dict[str, Any] | None:
+    """The arguments a user wrote for a tool: a JSON object right after its name (`exec_command
+    {"cmd": "echo hi"}`); None when no object follows any mention of the name."""
+    decoder = json.JSONDecoder()
+    start = text.find(name)
+    while start >= 0:
+        after = start + len(name)
+        rest = text[after:].lstrip()
+        if rest.startswith("{"):
+            try:
+                value, _ = decoder.raw_decode(rest)
+            except ValueError:
+                value = None
+            if isinstance(value, dict):
+                return value
+        start = text.find(name, after)
+    return None
+
+
+def _arguments(tool: Tool, messages: list[Message]) -> dict[str, Any]:
+    """A call's arguments: those the last user turn wrote after the tool's name, else
+    placeholder values that satisfy its schema."""
+    users = [m for m in messages if m.role == "user"]
+    written = written_arguments(users[-1].text, tool.name) if users else None
+    return written if written is not None else value_for(tool.parameters)
+
+
 def message_tokens(message: Message) -> int:
     return count_words(message.text) + TOKENS_PER_MESSAGE
 
@@ -416,7 +443,7 @@ def generate(request: ChatRequest, spec: ModelSpec) -> Generation:
         return generation
 
     chosen = written_calls(request) or [
-        (t, value_for(t.parameters)) for t in _choose_tools(request)
+        (t, _arguments(t, request.messages)) for t in _choose_tools(request)
     ]
     if chosen:
         calls = [ToolCall(tool.name, arguments, i) for i, (tool, arguments) in enumerate(chosen)]

@@ -13,6 +13,7 @@ IMAGES, EDITS = "POST /v1/images/generations", "POST /v1/images/edits"
 MESSAGES, COUNT = "POST /v1/messages", "POST /v1/messages/count_tokens"
 CLEAR_TOOL_USES = {"edits": [{"type": "clear_tool_uses_20250919"}]}
 MCP = [{"type": "url", "url": "https://mcp.example", "name": "x"}]
+RESPONSES = "POST /v1/responses"
 REFUSED_EXAMPLES = {
     (CHAT, "n"): 2,
     (CHAT, "logit_bias"): {"50256": -100},
@@ -54,6 +55,13 @@ REFUSED_EXAMPLES = {
     (MESSAGES, "container"): "container_1",
     (COUNT, "context_management"): CLEAR_TOOL_USES,
     (COUNT, "mcp_servers"): MCP,
+    (RESPONSES, "top_logprobs"): 3,
+    (RESPONSES, "truncation"): "auto",
+    (RESPONSES, "background"): True,
+    (RESPONSES, "conversation"): "conv_1",
+    (RESPONSES, "prompt"): {"id": "pmpt_1"},
+    (RESPONSES, "context_management"): [{"type": "compaction"}],
+    (RESPONSES, "moderation"): {"model": "omni-moderation-latest"},
 }
 """For each REFUSED row, a value that asks for what Workers AI cannot do."""
 

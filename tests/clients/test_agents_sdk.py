@@ -1,5 +1,6 @@
 """The OpenAI Agents SDK against the gateway: one agent with one function tool completes a
-tool-using run over the Responses API, whole and streamed. Tracing is off, so nothing leaves
+tool-using run over the Responses API, whole and streamed, and a reasoning model's run with
+`reasoning.summary` shows its reasoning where the SDK reads it. Tracing is off, so nothing leaves
 loopback."""
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from typing import Any
 import agents
 import openai
 import pytest
-from agents import Agent, OpenAIResponsesModel, RunConfig, Runner, function_tool
-from helpers import upstream_runs
+from agents import Agent, ModelSettings, OpenAIResponsesModel, RunConfig, Runner, function_tool
+from agents.items import ReasoningItem
+from helpers import BACKUP, upstream_runs
+from openai.types.shared import Reasoning
+
+from emulator.text import REASONING
 
 CITIES: list[str] = []
 
@@ -62,3 +67,35 @@ def test_an_agent_completes_a_tool_using_run(agent, emulator, streamed, chained)
     assert first["body"]["messages"][0] == {"role": "system", "content": "Answer with the weather."}
     assert second["body"]["messages"][-1]["role"] == "tool"
     assert second["body"]["messages"][-1]["content"] == "sunny in emulated"
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_a_run_with_reasoning_summary_shows_the_reasoning(gateway, emulator, streamed):
+    agents.set_tracing_disabled(True)
+    client = openai.AsyncOpenAI(base_url=f"{gateway.url}/v1", api_key=gateway.api_key)
+    thinker = Agent(
+        name="thinker",
+        instructions="Think, then answer.",
+        model=OpenAIResponsesModel(model=BACKUP, openai_client=client),
+        model_settings=ModelSettings(reasoning=Reasoning(effort="low", summary="auto")),
+    )
+    summaries: list[str] = []
+
+    async def go() -> Any:
+        config = RunConfig(tracing_disabled=True)
+        if not streamed:
+            return await Runner.run(thinker, "Why is the sky blue?", run_config=config)
+        result = Runner.run_streamed(thinker, "Why is the sky blue?", run_config=config)
+        async for event in result.stream_events():
+            data = getattr(event, "data", None)
+            if getattr(data, "type", "") == "response.reasoning_summary_text.delta":
+                summaries.append(data.delta)
+        return result
+
+    result = asyncio.run(go())
+    [reasoning] = [item for item in result.new_items if isinstance(item, ReasoningItem)]
+    assert [part.text for part in reasoning.raw_item.summary] == [REASONING]
+    assert result.final_output.endswith('you said "Why is the sky blue?".')
+    assert upstream_runs(emulator)[-1]["body"]["reasoning_effort"] == "low"
+    if streamed:
+        assert "".join(summaries) == REASONING

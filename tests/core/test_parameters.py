@@ -28,6 +28,8 @@ from gateway.apis.images.parameters import IMAGE_EDITS, IMAGE_GENERATIONS
 from gateway.apis.images.schemas import ImageEditRequest, ImageGenerationRequest
 from gateway.apis.moderations.parameters import MODERATIONS
 from gateway.apis.moderations.schemas import ModerationRequest
+from gateway.apis.responses.parameters import RESPONSES
+from gateway.apis.responses.schemas import CreateResponseRequest
 from gateway.app import parameter_tables
 from gateway.core import parameters, tokens
 from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
@@ -50,6 +52,7 @@ SCHEMAS = {
     "CreateModerationRequest": (MODERATIONS, ModerationRequest),
     "CreateImageRequest": (IMAGE_GENERATIONS, ImageGenerationRequest),
     "CreateImageEditRequest": (IMAGE_EDITS, ImageEditRequest),
+    "CreateResponse": (RESPONSES, CreateResponseRequest),
 }
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {}}}

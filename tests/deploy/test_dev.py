@@ -9,76 +9,11 @@ import re
 import signal
 import socket
 import stat
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import openai
-from helpers import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def dev_process(data: Path, **env: str) -> subprocess.Popen:
-    """scripts/dev.py with its data (stored responses, kept key) under `data`, on a free PORT,
-    without Cloudflare credentials, WORKER_API_KEY or EMULATOR_PORT unless `env` gives them."""
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CLOUDFLARE_", "WORKER_API", "EMULATOR_", "RESPONSES_"))
-    }
-    environ |= {"PORT": str(free_port()), "PYTHONUNBUFFERED": "1"}
-    environ["RESPONSES_DB_PATH"] = str(data / "responses.sqlite3")
-    environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "functions" / "gateway"), str(ROOT)])
-    return subprocess.Popen(
-        [sys.executable, "scripts/dev.py"],
-        cwd=ROOT,
-        env=environ | env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-@contextmanager
-def make_dev(data: Path, **env: str) -> Iterator[tuple[str, str, subprocess.Popen]]:
-    """Run scripts/dev.py until its banner shows the key line; yield (that line, base URL,
-    the process); stop it on exit."""
-    process = dev_process(data, **env)
-    try:
-        assert process.stdout is not None
-        seen = []
-        for line in process.stdout:
-            seen.append(line)
-            if "API key:" in line:
-                break
-        else:
-            raise AssertionError("make dev printed no key:\n" + "".join(seen))
-        base_url = re.search(r"Gateway:\s+(\S+)", "".join(seen))
-        assert base_url, "".join(seen)
-        yield line.strip(), base_url.group(1), process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=15)
-
-
-def wait_ready(base_url: str) -> None:
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            httpx.get(f"{base_url}/health", timeout=1).raise_for_status()
-            return
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline, "make dev never answered /health"
-            time.sleep(0.1)
+from helpers import dev_process, make_dev, wait_ready
 
 
 def generated_key(line: str) -> str:

@@ -213,6 +213,22 @@ def test_native_tool_call_has_object_arguments(api: httpx.Client) -> None:
     assert result["usage"]["completion_tokens"] > 0
 
 
+@pytest.mark.parametrize(
+    ("said", "arguments"),
+    [
+        ('add {"a": 2, "b": 3} please', {"a": 2, "b": 3}),
+        ('add then add {"a": 7}', {"a": 7}),
+        ("add {not json} please", {"a": 1, "b": 1}),
+        ('add, and later {"a": 9}', {"a": 1, "b": 1}),
+    ],
+)
+def test_json_written_after_a_tools_name_is_its_arguments(
+    api: httpx.Client, said: str, arguments: dict[str, Any]
+) -> None:
+    result = run(api, SCOUT, user(said) | {"tools": [ADD_TOOL]}).json()["result"]
+    assert result["tool_calls"] == [{"name": "add", "arguments": arguments}]
+
+
 def test_flat_tools_and_no_call_after_a_tool_result(api: httpx.Client) -> None:
     flat = [ADD_TOOL["function"]]
     messages = [

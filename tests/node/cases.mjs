@@ -1,6 +1,6 @@
 // Node clients against the gateway: the official `openai` package and the Vercel AI SDK (`ai`)
-// through @ai-sdk/openai-compatible and @ai-sdk/openai's .chat(); @anthropic-ai/sdk on the
-// Messages API. tests/clients/test_clients_node.py runs
+// through @ai-sdk/openai-compatible, @ai-sdk/openai's .chat() and its default (Responses)
+// provider; @anthropic-ai/sdk on the Messages API. tests/clients/test_clients_node.py runs
 // this once and asserts on what each check observed.
 //
 // Environment: GATEWAY_BASE_URL (the gateway's /v1 URL), GATEWAY_API_KEY.
@@ -364,6 +364,92 @@ cases.anthropic_errors = async () => {
     }
   }
   return seen;
+};
+
+// ---- Vercel AI SDK, through @ai-sdk/openai's default provider: the Responses API ---------------
+// `openai("gpt-4o")` stores responses (store: true by default) and sends earlier turns back as
+// `item_reference`s to them; each case records the request bodies it sent, to show that it did.
+
+const responsesProvider = () => {
+  const sent = [];
+  const recording = async (url, init) => {
+    if (init?.body) sent.push(JSON.parse(init.body));
+    return fetch(url, init);
+  };
+  return { provider: createOpenAI({ baseURL, apiKey, fetch: recording }), sent };
+};
+const inputTypes = (body) =>
+  typeof body.input === "string" ? ["string"] : body.input.map((item) => item.type ?? item.role);
+
+cases.ai_responses_multi_turn = async () => {
+  const { provider, sent } = responsesProvider();
+  const model = provider("gpt-4o");
+  const messages = [{ role: "user", content: "My name is Ada." }];
+  const first = await generateText({ model, messages, maxRetries: 0 });
+  messages.push(...first.response.messages, { role: "user", content: "What is my name?" });
+  const second = await generateText({ model, messages, maxRetries: 0 });
+  messages.push(...second.response.messages, { role: "user", content: "And again?" });
+  const third = await generateText({ model, messages, maxRetries: 0 });
+  return {
+    texts: [first.text, second.text, third.text],
+    stored: sent.map((body) => body.store ?? true),
+    input_types: sent.map(inputTypes),
+  };
+};
+
+cases.ai_responses_tool_loop = async () => {
+  const { provider, sent } = responsesProvider();
+  const result = await generateText({
+    model: provider("gpt-4o"),
+    prompt: "Use get_weather for Paris",
+    tools: { get_weather: weatherTool },
+    stopWhen: stepCountIs(3),
+    maxRetries: 0,
+  });
+  return {
+    steps: result.steps.map((step) => ({
+      calls: step.toolCalls.map((c) => [c.toolName, c.input]),
+      results: step.toolResults.map((r) => r.output),
+      finish_reason: step.finishReason,
+    })),
+    text: result.text,
+    input_types: sent.map(inputTypes),
+  };
+};
+
+cases.ai_responses_stream = async () => {
+  const { provider } = responsesProvider();
+  const result = streamText({ model: provider("gpt-4o"), prompt: "stream it", maxRetries: 0 });
+  const parts = [];
+  for await (const part of result.textStream) parts.push(part);
+  return {
+    parts: parts.length,
+    text: parts.join(""),
+    finish_reason: await result.finishReason,
+    usage: await result.usage,
+  };
+};
+
+cases.ai_responses_reasoning = async () => {
+  // gpt-4o-mini is the backup, gpt-oss, which reasons; the SDK reads reasoning from summaries,
+  // asked for with reasoningSummary (forceReasoning: it does not know the name as a reasoner).
+  const { provider, sent } = responsesProvider();
+  const openai = { forceReasoning: true, reasoningSummary: "auto", reasoningEffort: "low" };
+  const model = provider("gpt-4o-mini");
+  const messages = [{ role: "user", content: "Think?" }];
+  const whole = await generateText({ model, messages, providerOptions: { openai }, maxRetries: 0 });
+  const streamed = streamText({ model, messages, providerOptions: { openai }, maxRetries: 0 });
+  await streamed.consumeStream();
+  messages.push(...whole.response.messages, { role: "user", content: "Again?" });
+  const next = await generateText({ model, messages, providerOptions: { openai }, maxRetries: 0 });
+  return {
+    text: whole.text,
+    reasoning: whole.reasoningText,
+    streamed_text: await streamed.text,
+    streamed_reasoning: await streamed.reasoningText,
+    next_text: next.text,
+    next_input_types: inputTypes(sent.at(-1)),
+  };
 };
 
 // ---- run every check, report each -------------------------------------------------------------

@@ -25,14 +25,17 @@ from gateway.apis import (
 )
 from gateway.core.auth import require_api_key
 from gateway.core.config import Settings
+from gateway.core.content_encoding import ContentDecoding
 from gateway.core.cors import CORS
 from gateway.core.disconnect import CancelOnDisconnect
 from gateway.core.errors import GatewayError, not_allowed, not_found
+from gateway.core.header_checks import HeaderChecks
 from gateway.core.http import (
     ASGIApp,
     ErrorFormat,
     Receive,
     Request,
+    Response,
     Route,
     Router,
     Scope,
@@ -65,7 +68,13 @@ DESCRIPTION = """An OpenAI-compatible API answered by Cloudflare Workers AI mode
 and a backup model and automatic fallback. Point any OpenAI client at `<this URL>/v1` and
 send your key as `Authorization: Bearer <key>`."""
 
-EXPOSED_HEADERS = ("x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after")
+EXPOSED_HEADERS = (
+    "x-gateway-model",
+    "x-gateway-overhead-ms",
+    "x-gateway-tools-left-out",
+    "x-request-id",
+    "retry-after",
+)
 
 
 def routes() -> list[Route]:
@@ -84,8 +93,9 @@ def parameter_tables() -> dict[str, Table]:
 
 class Gateway:
     """The ASGI app: the lifespan opens the services; each request goes through the middleware
-    (outermost first: request context and logging, disconnects, CORS, the body limit) to
-    `dispatch`, which finds its route, checks its key, and runs its endpoint."""
+    (outermost first: request context and logging, disconnects, CORS, the header checks, the
+    body limit, compressed bodies decoded) to `dispatch`, which finds its route, checks its key,
+    and runs its endpoint."""
 
     def __init__(self, settings: Settings, served: list[Route] | None = None) -> None:
         self.settings = settings
@@ -100,9 +110,10 @@ class Gateway:
         self._stack = AsyncExitStack()
         upload_limit = min(settings.max_upload_bytes, settings.max_body_bytes)
         uploads = {r.path: (upload_limit, r.upload) for r in self.router.routes if r.upload}
-        app: ASGIApp = BodySizeLimit(
-            self.dispatch, settings.max_body_bytes, uploads, render=self.error_for
-        )
+        render = self.error_for
+        app: ASGIApp = ContentDecoding(self.dispatch, settings.max_body_bytes, render=render)
+        app = BodySizeLimit(app, settings.max_body_bytes, uploads, render=render)
+        app = HeaderChecks(app, render=render)
         app = CORS(
             app,
             allow_origins=settings.cors_origins,
@@ -147,17 +158,27 @@ class Gateway:
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one request and answer it; a GatewayError anywhere before the answer starts
-        is the answer, in the envelope of the request's API family (`error_for`)."""
+        is the answer, in the envelope of the request's API family (`error_for`). `OPTIONS`
+        (other than a CORS preflight, which cors.py answers) is answered with the path's methods
+        in `Allow`, without a key."""
         method, path = scope["method"], scope["path"]
         request = Request(scope, receive, self.services, {})
         try:
+            if method == "OPTIONS" and path == "*":
+                await allow({m for r in self.router.routes for m in methods(r)})(
+                    scope, receive, send
+                )
+                return
             found = self.router.methods(path)
             if found is None:
                 raise not_found(method, path, self._v1_base(request))
             table, request.params = found
+            if method == "OPTIONS":
+                await allow(set(table))(scope, receive, send)
+                return
             route = table.get(method)
             if route is None:
-                raise not_allowed(method, path, table)
+                raise not_allowed(method, path, [*table, "OPTIONS"])
             if route.auth:
                 await require_api_key(request)
             response = await route.endpoint(request)
@@ -192,6 +213,18 @@ class Gateway:
         if request.path.startswith("/v1/v1/") and self.router.methods(request.path[3:]):
             return request.base_url()
         return None
+
+
+def methods(route: Route) -> tuple[str, ...]:
+    """The methods a route answers (a GET route answers HEAD too)."""
+    return (route.method, "HEAD") if route.method == "GET" else (route.method,)
+
+
+def allow(served: set[str]) -> Response:
+    """The answer to `OPTIONS`: 200 with `Allow` (RFC 9110 §9.3.7) and a short body (a body
+    keeps Lambda's streamed Function URL from waiting on an empty one)."""
+    listed = ", ".join(sorted(served | {"OPTIONS"}))
+    return Response(b"OK", 200, {"allow": listed})
 
 
 def create_app(settings: Settings | None = None) -> Gateway:

@@ -14,8 +14,14 @@ from __future__ import annotations
 import gc
 import os
 
-KEEP_ALIVE = 5
-"""Seconds an idle client connection is kept open (uvicorn's default)."""
+KEEP_ALIVE = 130
+"""Seconds an idle client connection is kept open: longer than every common client pool keeps
+one, so no client ever sends a request on a connection the server is closing (the idle-connection
+race: a pool and a server that both drop idle connections after 5 s reset a few requests in a
+burst). The pools: the Lambda Web Adapter's own, to this app, 4 s; Node's undici 4 s; httpx,
+hence the OpenAI Python SDK and the gateway's own upstream client, 5 s; aiohttp 15 s; an AWS
+load balancer 60 s; Go's net/http 90 s; curl 118 s. uvicorn's default is 5 s; ASP.NET Kestrel's
+is the same 130 s. An idle connection costs a socket and a few kilobytes."""
 
 
 def serve(host: str, port: int, *, fd: int | None = None, log_level: str = "warning") -> None:

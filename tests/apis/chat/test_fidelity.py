@@ -25,7 +25,7 @@ from helpers import (
     post,
     upstream_runs,
 )
-from refusals import CHAT, LEGACY, REFUSED_EXAMPLES, rows
+from refusals import CHAT, LEGACY, REFUSED_EXAMPLES, RESPONSES, rows
 
 from gateway.core.catalog import BACKUP_ALIASES, EMBEDDING_ALIASES, PRIMARY_ALIASES
 from gateway.core.parameters import Handling
@@ -76,6 +76,7 @@ BASE = {
     CHAT: ("/v1/chat/completions", {"model": "gpt-4o", "messages": PARIS}),
     LEGACY: ("/v1/completions", {"model": "gpt-4o", "prompt": "Once"}),
     "POST /v1/embeddings": ("/v1/embeddings", {"model": "text-embedding-3-small", "input": "x"}),
+    RESPONSES: ("/v1/responses", {"model": "gpt-4o", "input": PARIS}),
 }
 """The endpoints whose rows this file checks: OpenAI's text APIs (the media APIs' rows are tested
 beside them, the Messages API's in test_messages_fidelity.py)."""
@@ -107,6 +108,14 @@ NO_EFFECT_EXAMPLES = {
     (CHAT, "prompt_cache_options"): {"ttl": "1h"},
     (LEGACY, "user"): "user-1234",
     ("POST /v1/embeddings", "user"): "user-1234",
+    (RESPONSES, "stream_options"): {"include_obfuscation": False},
+    (RESPONSES, "max_tool_calls"): 3,
+    (RESPONSES, "user"): "user-1234",
+    (RESPONSES, "safety_identifier"): "hashed-user",
+    (RESPONSES, "prompt_cache_retention"): "24h",
+    (RESPONSES, "prompt_cache_options"): {"ttl": "30m"},
+    (RESPONSES, "service_tier"): "flex",
+    (RESPONSES, "client_metadata"): {"session_id": "s", "turn_id": "t"},
 }
 
 
@@ -140,6 +149,15 @@ UPSTREAM_EXAMPLES = {
     "reasoning_effort": ("xhigh", "reasoning_effort", "high"),
 }
 """A value for each UPSTREAM row, the upstream field it lands in, and the value sent there."""
+RESPONSES_UPSTREAM_EXAMPLES = {
+    "input": (PARIS, "messages", PARIS),
+    "instructions": ("Be brief.", "messages", [{"role": "system", "content": "Be brief."}, *PARIS]),
+    "max_output_tokens": (35, "max_tokens", 35),
+    "tools": ([{"type": "function", **WEATHER["function"]}], "tools", [WEATHER]),
+    "text": ({"format": {"type": "json_object"}}, "response_format", {"type": "json_object"}),
+    "reasoning": ({"effort": "xhigh"}, "reasoning_effort", "high"),
+}
+"""The same for the Responses API's rows whose value differs from chat's."""
 UPSTREAM_HEADER_EXAMPLES = {
     "prompt_cache_key": ("conversation-7", "x-session-affinity", "conversation-7"),
 }
@@ -154,11 +172,12 @@ UPSTREAM_ROWS = [
 @pytest.mark.parametrize(("endpoint", "name"), UPSTREAM_ROWS, ids="-".join)
 def test_upstream_rows_reach_workers_ai(gateway, emulator, endpoint, name):
     in_header = name in UPSTREAM_HEADER_EXAMPLES
-    value, upstream_name, sent = (UPSTREAM_HEADER_EXAMPLES if in_header else UPSTREAM_EXAMPLES)[
-        name
-    ]
+    examples = UPSTREAM_HEADER_EXAMPLES if in_header else UPSTREAM_EXAMPLES
+    if endpoint == RESPONSES and name in RESPONSES_UPSTREAM_EXAMPLES:
+        examples = RESPONSES_UPSTREAM_EXAMPLES
+    value, upstream_name, sent = examples[name]
     path, body = BASE[endpoint]
-    if name == "reasoning_effort":
+    if name in {"reasoning_effort", "reasoning"}:
         body = body | {"model": "gpt-4o-mini"}
     assert post(gateway, path, body | {name: value}).status_code == 200
     run = last_run(emulator)
@@ -178,6 +197,10 @@ GATEWAY_TESTS = {
     "input": "test_fidelity.test_every_embedding_input_form",
     "encoding_format": "test_completions.test_embeddings_alias_and_base64",
     "dimensions": "test_fidelity.test_dimensions_must_be_the_models_own",
+    "previous_response_id": "test_responses.test_previous_response_id_continues_the_conversation",
+    "store": "test_responses.test_store_false_saves_nothing",
+    "include": "test_responses.test_include_reasoning_encrypted_content_works_statelessly",
+    "metadata": "test_responses.test_previous_response_id_continues_the_conversation",
 }
 """The test that shows each GATEWAY row's behaviour."""
 

@@ -13,8 +13,8 @@ import pytest
 from helpers import BACKUP, KEYS, PRIMARY, assert_error, last_run, post, sdk
 from pydantic import BaseModel
 
+from gateway.apis.responses.items import message_params, upstream_messages
 from gateway.apis.responses.schemas import CreateResponseRequest
-from gateway.apis.responses.translate import message_params, upstream_messages
 
 TEXT_ONLY = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
 PNG = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
@@ -363,36 +363,18 @@ def test_an_unknown_previous_response_is_a_404(gateway, emulator, openai_schemas
 @pytest.mark.parametrize(
     ("change", "param", "words"),
     [
-        ({"tools": [{"type": "web_search"}]}, "tools[0].type", "web_search"),
-        (
-            {"tools": [WEATHER, {"type": "file_search", "vector_store_ids": ["v"]}]},
-            "tools[1].type",
-            "file_search",
-        ),
-        (
-            {
-                "tools": [
-                    {
-                        "type": "computer_use_preview",
-                        "display_width": 1,
-                        "display_height": 1,
-                        "environment": "linux",
-                    }
-                ]
-            },
-            "tools[0].type",
-            "computer_use_preview",
-        ),
-        ({"tool_choice": {"type": "web_search_preview"}}, "tool_choice.type", "web_search_preview"),
+        ({"tool_choice": {"type": "web_search_preview"}}, "tool_choice", "web_search_preview"),
         ({"background": True}, "background", "background"),
         ({"include": ["message.output_text.logprobs"]}, "include", "remove"),
         ({"include": ["reasoning.everything"]}, "include[0]", "reasoning.encrypted_content"),
-        ({"conversation": "conv_1"}, "conversation", "None"),
+        ({"conversation": "conv_1"}, "conversation", "previous_response_id"),
+        ({"prompt": {"id": "pmpt_1"}}, "prompt", "prompt"),
+        ({"context_management": [{"type": "compaction"}]}, "context_management", "compact"),
+        ({"moderation": {"model": "omni-moderation-latest"}}, "moderation", "moderation"),
         ({"truncation": "auto"}, "truncation", "disabled"),
-        ({"text": {"verbosity": "low"}}, "text.verbosity", "None"),
-        ({"reasoning": {"effort": "minimal"}}, "reasoning.effort", "low"),
+        ({"text": {"verbosity": "low"}}, "text.verbosity", "medium"),
+        ({"reasoning": {"mode": "pro"}}, "reasoning.mode", "standard"),
         ({"top_logprobs": 3}, "top_logprobs", "0"),
-        ({"input": [{"type": "item_reference", "id": "msg_1"}]}, "input[0]", "'item_reference'"),
         (
             {"input": [{"role": "user", "content": [{"type": "input_file", "file_id": "f"}]}]},
             "input[0].content[0]",

@@ -37,7 +37,9 @@ async def prepare_images(
     await svc.images.inline(inp.messages, inp.image_names(), deadline.remaining(), param)
 
 
-def event_stream(chunks: AsyncIterator[bytes], stack: AsyncExitStack, model: str) -> ASGIApp:
+def event_stream(
+    chunks: AsyncIterator[bytes], stack: AsyncExitStack, headers: dict[str, str]
+) -> ASGIApp:
     """An SSE response that closes the upstream stream when the client's stream ends."""
 
     async def body() -> AsyncIterator[bytes]:
@@ -45,18 +47,20 @@ def event_stream(chunks: AsyncIterator[bytes], stack: AsyncExitStack, model: str
             async for chunk in chunks:
                 yield chunk
 
-    return StreamingResponse(body(), {**SSE_HEADERS, "x-gateway-model": model})
+    return StreamingResponse(body(), {**SSE_HEADERS, **headers})
 
 
 async def respond(svc: Services, ctx: RequestContext, dialect: Dialect, *, stream: bool) -> ASGIApp:
     """Answer in the dialect: its whole response, or with `stream` its events. The finished
     response goes through `dialect.keep` first; the model that answered is named in
-    `x-gateway-model` either way."""
+    `x-gateway-model` either way, beside the dialect's own `response_headers`."""
     if not stream:
         model, answer = await generate(svc, ctx, dialect)
         record_usage(ctx, answer.usage)
         response = dialect.whole(answer)
         await dialect.keep(response)
-        return JSONResponse(response, headers={"x-gateway-model": model})
+        headers = {**dialect.response_headers, "x-gateway-model": model}
+        return JSONResponse(response, headers=headers)
     model, pieces, stack = await open_stream(svc, ctx, dialect)
-    return event_stream(relay(pieces, dialect, ctx), stack, model)
+    headers = {**dialect.response_headers, "x-gateway-model": model}
+    return event_stream(relay(pieces, dialect, ctx), stack, headers)

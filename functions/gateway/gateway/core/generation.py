@@ -59,6 +59,7 @@ class Dialect:
         self.stops = stops or []
         self.headers = session_affinity(prompt_cache_key)
         self.tools = tools or ToolRules.of(inp)
+        self.response_headers: dict[str, str] = {}
 
     def body(self, caps: Capabilities, stream: bool, has_backup: bool) -> dict[str, Any]:
         """The `/run` body for one model of the chain."""

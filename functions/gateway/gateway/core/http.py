@@ -237,9 +237,14 @@ class StreamingResponse:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
         try:
-            async for chunk in self.chunks:
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if scope["method"] == "HEAD":  # headers only: the body is never made
+                close = getattr(self.chunks, "aclose", None)
+                if close is not None:
+                    await close()
+            else:
+                async for chunk in self.chunks:
+                    if chunk:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
         except Abort:
             return  # no end of body: the server closes the connection
         await send({"type": "http.response.body", "body": b""})
@@ -353,8 +358,17 @@ def _pattern(path: str) -> re.Pattern[str]:
     return re.compile(regex + re.escape(path[end:]) + "$")
 
 
+def normal_path(path: str) -> str:
+    """A path as routes are written: repeated slashes as one, no trailing slash (but `/`), as a
+    client's `base_url` with a slash too many gives them (`/v1//models`, `/v1/models/`)."""
+    if "//" in path:
+        path = re.sub("/{2,}", "/", path)
+    return path.rstrip("/") or "/"
+
+
 class Router:
-    """Finds the route of a method and path: plain paths by one dict lookup, patterns in order.
+    """Finds the route of a method and path: plain paths by one dict lookup, patterns in order;
+    a path as it is first, then in its normal form (`normal_path`).
 
     GET routes also answer HEAD (the same headers, no body). A path with a route but not for
     this method is a 405 naming the allowed methods; no route is a 404.
@@ -384,4 +398,5 @@ class Router:
             found = pattern.match(path)
             if found:
                 return table, found.groupdict()
-        return None
+        normal = normal_path(path)
+        return None if normal == path else self.methods(normal)

@@ -1,5 +1,8 @@
 """The Responses API (`/v1/responses`): stored responses and agents' tool loops over Workers AI."""
 
+from gateway.apis.responses.parameters import RESPONSES
 from gateway.apis.responses.routes import ROUTES
 
-__all__ = ["ROUTES"]
+PARAMETERS = {"POST /v1/responses": RESPONSES}
+
+__all__ = ["PARAMETERS", "ROUTES"]

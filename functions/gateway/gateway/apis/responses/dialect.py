@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.apis.responses.events import ResponseEvents
-from gateway.apis.responses.schemas import CreateResponseRequest
+from gateway.apis.responses.tools import LEFT_OUT_HEADER
 from gateway.apis.responses.translate import ResponseDraft, whole_response
 from gateway.core.generation import Dialect
 from gateway.core.pieces import Piece
@@ -16,11 +16,12 @@ from gateway.core.text_generation import TextGenerationInput, ToolRules
 class Responses(Dialect):
     """The Responses API: `response` objects and their stream of events. With `store` (OpenAI's
     default) the response and its input `items` are saved under `owner` before the answer
-    ends."""
+    ends. Hosted tools the request offered and the model was not are named in every answer's
+    `x-gateway-tools-left-out` header (tools.py)."""
 
     def __init__(
         self,
-        req: CreateResponseRequest,
+        draft: ResponseDraft,
         inp: TextGenerationInput,
         chain: list[str],
         *,
@@ -28,12 +29,15 @@ class Responses(Dialect):
         owner: str,
         items: list[dict[str, Any]],
     ) -> None:
+        req = draft.req
         rules = ToolRules.of(inp, one_call=req.parallel_tool_calls is False)
         super().__init__(inp, chain, prompt_cache_key=req.prompt_cache_key, tools=rules)
-        self.draft = ResponseDraft(req)
+        self.draft = draft
         self.store = store if req.store is not False else None
         self.owner = owner
         self.items = items
+        if draft.tools.left_out:
+            self.response_headers[LEFT_OUT_HEADER] = ", ".join(draft.tools.left_out)
 
     def whole(self, answer: Piece) -> dict[str, Any]:
         return whole_response(self.draft, answer, tools=self.tools, max_tokens=self.max_tokens)

@@ -1,32 +1,41 @@
 """The Responses API: POST /v1/responses (streamed and not), and the stored responses:
 GET /v1/responses/{id}, GET /v1/responses/{id}/input_items, DELETE /v1/responses/{id}.
 
-A request reads top-down like chat's, over the same generation core: the input items (after
-the stored conversation named by `previous_response_id`) become text generation's input, then
-chain -> upstream -> a `Response` object or its stream of events. With `store` (OpenAI's
-default) the response and its input items are saved under the caller's key before the answer
-ends.
+A request reads top-down like chat's, over the same generation core: the input items (their
+`item_reference`s read from the store, after the stored conversation named by
+`previous_response_id`) and the tools (tools.py) become text generation's input, then chain ->
+upstream -> a `Response` object or its stream of events. With `store` (OpenAI's default) the
+response and its input items are saved under the caller's key before the answer ends.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from gateway.apis.responses.dialect import Responses
+from gateway.apis.responses.items import (
+    current_turn_reasoning,
+    input_resources,
+    message_params,
+    upstream_messages,
+)
 from gateway.apis.responses.schemas import (
     CreateResponseRequest,
     DeletedResponse,
     ResponseItemList,
     ResponseObject,
+    Tool,
 )
-from gateway.apis.responses.translate import (
-    generation_input,
-    input_resources,
-    message_params,
-    upstream_messages,
+from gateway.apis.responses.stored import (
+    conversation,
+    resolve_references,
+    response_not_found,
+    stored_record,
 )
+from gateway.apis.responses.tools import Toolset, toolset
+from gateway.apis.responses.translate import ResponseDraft, generation_input
 from gateway.core.answer import prepare_images, respond
 from gateway.core.errors import GatewayError
 from gateway.core.http import (
@@ -43,10 +52,8 @@ from gateway.core.services import Services
 from gateway.core.storage import key_owner
 from gateway.core.validation import validation_error
 
-MAX_TURNS = 1000
-"""How far back `previous_response_id` is followed (each turn is one store read)."""
-
 STORED_ERRORS = (401, 404, 503)
+_TOOLS = TypeAdapter(list[Tool])
 
 
 def request_owner(request: Request[Services]) -> str:
@@ -56,64 +63,54 @@ def request_owner(request: Request[Services]) -> str:
     return key_owner(api_key)
 
 
-def _not_found(response_id: str, param: str | None = None) -> GatewayError:
-    """Unknown, expired, deleted or another key's: the same 404 (nothing tells them apart)."""
-    return GatewayError(
-        404, f"No response found with id '{response_id}'.", code="response_not_found", param=param
-    )
-
-
-async def _record(
-    svc: Services, owner: str, response_id: str, param: str | None = None
-) -> dict[str, Any]:
-    record = await svc.store.load(owner, response_id)
-    if record is None:
-        raise _not_found(response_id, param)
-    return record
-
-
-async def _conversation(svc: Services, owner: str, previous_id: str) -> list[dict[str, Any]]:
-    """The items of a stored conversation, oldest first: each turn's input, then its output.
-
-    The named response must exist (else a 404 naming `previous_response_id`); the walk back
-    stops early where an older turn has expired or was deleted.
-    """
-    record: dict[str, Any] | None = await _record(svc, owner, previous_id, "previous_response_id")
-    turns: list[list[dict[str, Any]]] = []
-    while record is not None and len(turns) < MAX_TURNS:
-        turns.append(record["input_items"] + record["response"]["output"])
-        earlier = record["response"].get("previous_response_id")
-        record = await svc.store.load(owner, earlier) if earlier else None
-    return [item for turn in reversed(turns) for item in turn]
+def _tools(req: CreateResponseRequest, items: list[dict[str, Any]], history: int) -> Toolset:
+    """The request's `tools`, and those of the conversation's `additional_tools` items (stored
+    ones are read back from their stored form)."""
+    extra = []
+    for index, item in enumerate(items):
+        if item["type"] == "additional_tools":
+            param = "previous_response_id" if index < history else f"input[{index - history}]"
+            extra.append((_TOOLS.validate_python(item["tools"]), f"{param}.tools"))
+    return toolset(req.tools, extra)
 
 
 async def create_response(request: Request[Services], req: CreateResponseRequest) -> ASGIApp:
     svc, ctx, owner = request.services, request.context, request_owner(request)
     chain = await svc.catalog.chain(req.model)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream), dialect="responses")
-    items = input_resources(req)
+    draft = ResponseDraft(req)
+    items = input_resources(req, draft.ids)
+    if any(item["type"] == "item_reference" for item in items):
+        names = [f"input[{index}]" for index in range(len(items))]
+        items = await resolve_references(svc.store, owner, items, names)
     history = (
-        await _conversation(svc, owner, req.previous_response_id)
+        await conversation(svc.store, owner, req.previous_response_id)
         if req.previous_response_id
         else []
     )
+    draft.tools = _tools(req, history + items, len(history))
     messages, sources = upstream_messages(req.instructions, history + items)
-    inp = generation_input(req, messages, svc.settings.default_max_tokens)
+    if req.reasoning and req.reasoning.context == "current_turn":
+        messages = current_turn_reasoning(messages)
+    inp = generation_input(req, messages, draft.tools, svc.settings.default_max_tokens)
     inp.message_names = message_params(req, sources, len(history))
     await prepare_images(svc, ctx, chain, inp, "input")
-    dialect = Responses(req, inp, chain, store=svc.store, owner=owner, items=items)
+    dialect = Responses(draft, inp, chain, store=svc.store, owner=owner, items=items)
+    if draft.tools.left_out:
+        ctx.fields.update(tools_left_out=draft.tools.left_out)
     return await respond(svc, ctx, dialect, stream=bool(req.stream))
 
 
 async def get_response(request: Request[Services]) -> ASGIApp:
-    record = await _record(request.services, request_owner(request), request.params["response_id"])
+    owner = request_owner(request)
+    record = await stored_record(request.services.store, owner, request.params["response_id"])
     return JSONResponse(record["response"])
 
 
 async def delete_response(request: Request[Services]) -> ASGIApp:
     response_id = request.params["response_id"]
     if not await request.services.store.delete(request_owner(request), response_id):
-        raise _not_found(response_id)
+        raise response_not_found(response_id)
     return JSONResponse({"id": response_id, "object": "response", "deleted": True})
 
 
@@ -130,7 +127,8 @@ async def list_input_items(request: Request[Services]) -> ASGIApp:
         query = InputItemsQuery.model_validate(request.query)
     except ValidationError as exc:
         raise validation_error(exc) from None
-    record = await _record(request.services, request_owner(request), request.params["response_id"])
+    owner = request_owner(request)
+    record = await stored_record(request.services.store, owner, request.params["response_id"])
     items = record["input_items"]
     if query.order == "desc":
         items = items[::-1]
