@@ -55,8 +55,8 @@ key). All usage rows of a month share a partition: DynamoDB splits it by sort ke
 and one partition alone takes about 1,000 writes a second.
 
 IAM actions used: on the keys table `dynamodb:GetItem`, `dynamodb:Scan` (the key list),
-`dynamodb:PutItem` and `dynamodb:DeleteItem` (the Put and Delete actions of
-`TransactWriteItems`, which has no permission of its own); on the usage table
+`dynamodb:PutItem` and `dynamodb:DeleteItem` (a transaction's Put and Delete are authorised
+as these; AWS's "Using IAM with DynamoDB transactions"); on the usage table
 `dynamodb:GetItem`, `dynamodb:UpdateItem`, `dynamodb:Query`, `dynamodb:BatchGetItem`.
 
 Costs per request of a named key: a lookup (2 consistent reads) once per `cache_seconds` per

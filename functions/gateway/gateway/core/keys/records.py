@@ -110,7 +110,7 @@ class KeyRecord:
             "expires_at": self.expires_at,
             "disabled": self.disabled,
             "created_at": self.created_at,
-            "metadata": self.metadata,
+            "metadata": dict(self.metadata),
         }
 
     def changed(self, changes: Mapping[str, Any]) -> KeyRecord:

@@ -261,7 +261,8 @@ class KeyStore:
         return UsageWrite(True, attempts)
 
     async def flush(self) -> None:
-        """Wait for usage writes still running whose callers were cancelled (at shutdown)."""
+        """Wait for the usage writes still running, such as those of cancelled callers (call it
+        at shutdown)."""
         if self._writes:
             await asyncio.wait(list(self._writes))
 
