@@ -38,10 +38,11 @@ CF_TOKEN = "emulator-token"
 
 
 class GatewayServer(ServerThread):
-    """The real gateway app under uvicorn in a background thread."""
+    """The real gateway app under uvicorn in a background thread (`clock`: the named keys'
+    time, which a test may move)."""
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(create_app(settings), lifespan="on")
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(create_app(settings, clock), lifespan="on")
         self.settings = settings
         self.api_key = KEYS[0]
 
@@ -61,6 +62,7 @@ def gateway_settings(emulator: EmulatorServer, **overrides: Any) -> Settings:
         "cooldown_failures": 1000,
         "allow_private_image_urls": True,
         "responses_db_path": ":memory:",
+        "keys_db_path": ":memory:",
     }
     return Settings(_env_file=None, **(values | overrides))
 

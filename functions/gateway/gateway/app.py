@@ -6,6 +6,7 @@ where it has a request schema) and one line in `APIS`.
 
 from __future__ import annotations
 
+import time
 from contextlib import AsyncExitStack
 from types import ModuleType
 
@@ -16,7 +17,9 @@ from gateway.core.cors import CORS
 from gateway.core.disconnect import CancelOnDisconnect
 from gateway.core.errors import GatewayError, not_allowed, not_found
 from gateway.core.http import ASGIApp, Receive, Request, Route, Router, Scope, Send, error_response
+from gateway.core.keys.windows import Clock
 from gateway.core.limits import BodySizeLimit
+from gateway.core.metering import KeyMetering
 from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
 from gateway.core.services import Services, open_services
@@ -29,7 +32,18 @@ DESCRIPTION = """An OpenAI-compatible API answered by Cloudflare Workers AI mode
 and a backup model and automatic fallback. Point any OpenAI client at `<this URL>/v1` and
 send your key as `Authorization: Bearer <key>`."""
 
-EXPOSED_HEADERS = ("x-gateway-model", "x-gateway-overhead-ms", "x-request-id", "retry-after")
+EXPOSED_HEADERS = (
+    "x-gateway-model",
+    "x-gateway-overhead-ms",
+    "x-request-id",
+    "retry-after",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-tokens",
+)
 
 
 def routes() -> list[Route]:
@@ -48,23 +62,28 @@ def parameter_tables() -> dict[str, Table]:
 
 class Gateway:
     """The ASGI app: the lifespan opens the services; each request goes through the middleware
-    (outermost first: request context and logging, disconnects, CORS, the body limit) to
-    `dispatch`, which finds its route, checks its key, and runs its endpoint."""
+    (outermost first: request context and logging, named keys' usage and headers, disconnects,
+    CORS, the body limit) to `dispatch`, which finds its route, checks its key, and runs its
+    endpoint. `clock` is the named keys' time (tests move it)."""
 
-    def __init__(self, settings: Settings, served: list[Route] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, served: list[Route] | None = None, clock: Clock = time.time
+    ) -> None:
         self.settings = settings
         self.router = Router(routes() if served is None else served)
+        self.clock = clock
         self._services: Services | None = None
         self._stack = AsyncExitStack()
         app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)
         app = CORS(
             app,
             allow_origins=settings.cors_origins,
-            allow_methods=("GET", "POST", "DELETE", "OPTIONS"),
+            allow_methods=("GET", "POST", "PATCH", "DELETE", "OPTIONS"),
             expose_headers=EXPOSED_HEADERS,
             max_age=600,
         )
         app = CancelOnDisconnect(app)
+        app = KeyMetering(app, lambda: self.services.keys)
         self.asgi: ASGIApp = RequestContextMiddleware(app)
 
     @property
@@ -87,7 +106,7 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 try:
                     self._services = await self._stack.enter_async_context(
-                        open_services(self.settings)
+                        open_services(self.settings, self.clock)
                     )
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": repr(exc)})
@@ -113,7 +132,7 @@ class Gateway:
             if route is None:
                 raise not_allowed(method, path, table)
             if route.auth:
-                await require_api_key(request)
+                await require_api_key(request, route.access)
             response = await route.endpoint(request)
         except GatewayError as error:
             response = error_response(error)
@@ -126,7 +145,7 @@ class Gateway:
         return request.base_url()
 
 
-def create_app(settings: Settings | None = None) -> Gateway:
+def create_app(settings: Settings | None = None, clock: Clock = time.time) -> Gateway:
     settings = settings or Settings()
     logger.setLevel(settings.log_level.upper())
-    return Gateway(settings)
+    return Gateway(settings, clock=clock)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -50,6 +51,14 @@ def hash_secret(secret: str) -> str:
 def new_secret() -> str:
     """A fresh secret: `sk-` and 256 random bits, URL-safe base64."""
     return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+_SECRET = re.compile(re.escape(SECRET_PREFIX) + r"[A-Za-z0-9_-]{43}")
+
+
+def looks_like_secret(text: str) -> bool:
+    """Whether `text` has the form of a secret `new_secret` makes (so it is worth looking up)."""
+    return _SECRET.fullmatch(text) is not None
 
 
 def new_key_id() -> str:
