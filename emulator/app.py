@@ -127,6 +127,7 @@ def _generate(request: Request, chat: text.ChatRequest, spec: ModelSpec) -> text
         cache[session] = chat.messages
         while len(cache) > PROMPT_CACHE_SESSIONS:
             cache.pop(next(iter(cache)))
+    request.state.log_entry["usage"] = gen.usage
     return gen
 
 
@@ -166,8 +167,10 @@ async def _serve(request: Request, route: RouteName, handler: Handler) -> Respon
         "body": None,
         "body_bytes": None,
         "status": None,
+        "usage": None,
     }
     state.requests.append(entry)
+    request.state.log_entry = entry  # the handlers add the usage their answer carries
     try:
         _check_auth(request)
         raw = await request.body()
@@ -275,7 +278,9 @@ async def _run(
         if "messages" in body or "prompt" in body:
             raise _task_mismatch(spec)
         texts = embeddings.parse_inputs(body.get("text"), "text")
-        return whole_json(envelope(embeddings.native_result(spec, texts)), fault)
+        result = embeddings.native_result(spec, texts)
+        request.state.log_entry["usage"] = result["usage"]
+        return whole_json(envelope(result), fault)
     chat = text.parse_chat(body, spec, openai_route=False)
     gen = _generate(request, chat, spec)
     if spec.stream_format == "none":
@@ -311,7 +316,9 @@ async def _embeddings(
         raise _task_mismatch(spec)
     texts = embeddings.parse_inputs(body.get("input"), "input")
     encoding = body.get("encoding_format") or "float"
-    return whole_json(embeddings.openai_result(spec, texts, encoding), fault)
+    result = embeddings.openai_result(spec, texts, encoding)
+    request.state.log_entry["usage"] = result["usage"]
+    return whole_json(result, fault)
 
 
 def _positive(request: Request, name: str, default: int) -> int:

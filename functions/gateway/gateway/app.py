@@ -10,7 +10,7 @@ import time
 from contextlib import AsyncExitStack
 from types import ModuleType
 
-from gateway.apis import chat, completions, embeddings, health, models, responses, site
+from gateway.apis import admin, chat, completions, embeddings, health, models, responses, site
 from gateway.core.auth import require_api_key
 from gateway.core.config import Settings
 from gateway.core.cors import CORS
@@ -24,7 +24,16 @@ from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
 from gateway.core.services import Services, open_services
 
-APIS: tuple[ModuleType, ...] = (chat, completions, responses, models, embeddings, health, site)
+APIS: tuple[ModuleType, ...] = (
+    chat,
+    completions,
+    responses,
+    models,
+    embeddings,
+    health,
+    site,
+    admin,
+)
 """Every API the gateway serves, each a package with its `ROUTES`."""
 
 TITLE = "Workers AI OpenAI-compatible gateway"

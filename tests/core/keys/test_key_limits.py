@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from keys_testing import run, utc
+from helpers import run, utc
 
 from gateway.core.keys import Admission, LimitExceeded, Window, open_key_store
 from gateway.core.keys.admission import duration

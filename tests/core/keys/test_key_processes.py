@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from keys_testing import run, utc
+from helpers import run, utc
 
 from gateway.core.keys import KeyRecord, LimitExceeded, Usage, UsageRow
 from gateway.core.keys.sqlite import SQLiteKeyStore

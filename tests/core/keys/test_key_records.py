@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 import pytest
-from keys_testing import FakeClock, create_tables, run
+from helpers import FakeClock, create_tables, run
 
 from gateway.core.keys import (
     InvalidField,

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import date
 
 import pytest
-from keys_testing import USAGE_TABLE, create_usage_table, run, utc
+from helpers import USAGE_TABLE, create_usage_table, run, utc
 
 from gateway.core.keys import (
     InvalidField,

@@ -266,6 +266,7 @@ class Route:
     `stream`: the 200 answer may instead be an SSE stream: its description, and the model of
     one event (or None when the events are not one schema).
     `query`: the model the endpoint validates its query parameters with.
+    `status`: the status of its success (201 for a creation).
     """
 
     method: str
@@ -281,6 +282,7 @@ class Route:
     query: type[BaseModel] | None = None
     documented: bool = True
     access: Access = "metered"
+    status: int = 200
 
 
 def post(

@@ -145,4 +145,3 @@ async def relay(
         yield encoder.error(GatewayError(500, "The gateway hit an internal error."))
     if end := encoder.end():
         yield end
-

@@ -86,6 +86,7 @@ from gateway.core.keys.records import (
     UsageRow,
     UsageWrite,
     hash_secret,
+    looks_like_key_id,
     looks_like_secret,
 )
 from gateway.core.keys.store import KeyStore
@@ -108,6 +109,7 @@ __all__ = [
     "UsageWrite",
     "Window",
     "hash_secret",
+    "looks_like_key_id",
     "looks_like_secret",
     "open_key_store",
 ]

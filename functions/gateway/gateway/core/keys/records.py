@@ -65,6 +65,14 @@ def new_key_id() -> str:
     return ID_PREFIX + secrets.token_hex(12)
 
 
+_KEY_ID = re.compile(re.escape(ID_PREFIX) + r"[0-9a-f]{24}")
+
+
+def looks_like_key_id(text: str) -> bool:
+    """Whether `text` has the form of a key id `new_key_id` makes."""
+    return _KEY_ID.fullmatch(text) is not None
+
+
 @dataclass(frozen=True)
 class KeyRecord:
     """One named key as stored. Times are Unix seconds (UTC); limits are None when unset.
