@@ -278,9 +278,7 @@ async def _run(
         if "messages" in body or "prompt" in body:
             raise _task_mismatch(spec)
         texts = embeddings.parse_inputs(body.get("text"), "text")
-        result = embeddings.native_result(spec, texts)
-        request.state.log_entry["usage"] = result["usage"]
-        return whole_json(envelope(result), fault)
+        return whole_json(envelope(embeddings.native_result(spec, texts)), fault)
     chat = text.parse_chat(body, spec, openai_route=False)
     gen = _generate(request, chat, spec)
     if spec.stream_format == "none":

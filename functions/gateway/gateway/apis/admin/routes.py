@@ -3,6 +3,9 @@
 Operators mint, list, change and revoke named keys and read their usage; a named key on these
 routes gets a 403. A key holder asks `GET /v1/key` where it stands. Everything is stored by
 `core.keys` (docs/keys.md describes the rules and bounds).
+
+Usage is written as each answer ends (core/metering.py), after its bytes went out; a report first
+waits for this instance's writes still running, so it includes every answer the instance gave.
 """
 
 from __future__ import annotations
@@ -93,8 +96,15 @@ async def _live_key(request: Request) -> KeyRecord:
     return record
 
 
+async def _month_totals(request: Request, key_ids: list[str]) -> dict[str, MonthTotals]:
+    """This month's totals of the keys, once this instance's usage writes have landed."""
+    store = request.services.keys
+    await store.flush()
+    return await _stored(request, store.month_totals(key_ids))
+
+
 async def _with_usage(request: Request, records: list[KeyRecord]) -> list[dict[str, Any]]:
-    totals = await _stored(request, request.services.keys.month_totals(r.id for r in records))
+    totals = await _month_totals(request, [record.id for record in records])
     return [_key_object(record, totals[record.id]) for record in records]
 
 
@@ -161,6 +171,7 @@ async def usage_report(request: Request) -> ASGIApp:
     today = datetime.fromtimestamp(store.clock(), UTC).date()
     start, end = query.start or today.replace(day=1), query.end or today
     group_by = _group_by(query.group_by)
+    await store.flush()
     rows = await _stored(request, store.usage(start, end, key_id=query.key_id, group_by=group_by))
     names: dict[str, str] = {}
     if "key" in group_by:
@@ -209,7 +220,7 @@ async def own_key(request: Request) -> ASGIApp:
                 "remaining": None,
             }
         )
-    totals = (await _stored(request, request.services.keys.month_totals([key.id])))[key.id]
+    totals = (await _month_totals(request, [key.id]))[key.id]
     budget = key.monthly_token_budget
     public = key.public()
     return JSONResponse(
