@@ -99,7 +99,7 @@ class KeyUpdate(AdminRequest):
 class UsageQuery(BaseModel):
     """The query of `GET /admin/usage`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     start: date | None = Field(
         default=None, description="First UTC day (YYYY-MM-DD); the first of this month if unset."
@@ -115,7 +115,14 @@ class UsageQuery(BaseModel):
 # --- answers (documented) ---------------------------------------------------------------------
 
 
-class MonthUsage(BaseModel):
+class Answer(BaseModel):
+    """An object the admin API answers, modelled for the OpenAPI document only: built when the
+    document is, never at import (a cold start does not pay for it)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class MonthUsage(Answer):
     month: str = Field(description="The UTC month, YYYY-MM.")
     requests: int
     input_tokens: int
@@ -124,7 +131,7 @@ class MonthUsage(BaseModel):
     resets_at: int = Field(description="Unix seconds of 00:00 UTC on the first of next month.")
 
 
-class KeyObject(BaseModel):
+class KeyObject(Answer):
     object: Literal["key"]
     id: str
     name: str
@@ -143,18 +150,18 @@ class CreatedKey(KeyObject):
     key: str = Field(description="The secret, shown this once: only its SHA-256 is stored.")
 
 
-class KeyList(BaseModel):
+class KeyList(Answer):
     object: Literal["list"]
     data: list[KeyObject]
 
 
-class DeletedKey(BaseModel):
+class DeletedKey(Answer):
     id: str
     object: Literal["key"]
     deleted: Literal[True]
 
 
-class UsageRow(BaseModel):
+class UsageRow(Answer):
     day: str | None
     key_id: str | None
     key_name: str | None
@@ -165,7 +172,7 @@ class UsageRow(BaseModel):
     errors: int
 
 
-class UsageReport(BaseModel):
+class UsageReport(Answer):
     object: Literal["list"]
     start: str
     end: str
@@ -173,14 +180,14 @@ class UsageReport(BaseModel):
     data: list[UsageRow]
 
 
-class Remaining(BaseModel):
+class Remaining(Answer):
     monthly_tokens: int | None = Field(
         description="Tokens left of this month's budget (negative once overshot); null without "
         "a budget."
     )
 
 
-class OwnKey(BaseModel):
+class OwnKey(Answer):
     """`GET /v1/key`: the key that asks, as its holder may see it (no metadata)."""
 
     object: Literal["key"]
