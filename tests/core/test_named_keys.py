@@ -336,6 +336,20 @@ def test_every_v1_answer_to_a_named_key_carries_the_rate_limit_headers(
             assert DURATION.fullmatch(found[name] or ""), found[name]
 
 
+def test_v1_key_carries_the_headers_without_counting(keys_gateway, emulator):
+    secret, _ = mint_key(keys_gateway, name="standing", rpm=2, tpm=1000)
+    for _ in range(2):
+        assert chat(keys_gateway, secret).status_code == 200
+    assert chat(keys_gateway, secret).status_code == 429
+    headers = {"authorization": f"Bearer {secret}"}
+    for _ in range(2):
+        own = httpx.get(f"{keys_gateway.url}/v1/key", headers=headers, timeout=30)
+        assert own.status_code == 200
+        assert own.headers["x-ratelimit-remaining-requests"] == "0"
+        assert own.headers["x-ratelimit-limit-tokens"] == "1000"
+        assert int(own.headers["x-ratelimit-remaining-tokens"]) == 1000 - sum(tokens_of(emulator))
+
+
 def test_the_openai_sdk_reads_the_headers_from_its_raw_response(keys_gateway, emulator):
     secret, _ = mint_key(keys_gateway, name="sdk", rpm=10, tpm=10_000)
     client = sdk(keys_gateway, secret)

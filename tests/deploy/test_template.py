@@ -327,6 +327,7 @@ def store_calls(aws: Any, monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str
         )
         key = await store.authenticate(minted.secret)
         await store.admit(key)
+        await store.peek(key)
         assert (await store.record_usage(key, "m", input_tokens=1, output_tokens=2)).recorded
         await store.get_key(key.id)
         await store.list_keys()

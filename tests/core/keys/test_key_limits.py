@@ -93,6 +93,33 @@ def test_the_state_gives_openais_headers(make_store, clock):
     assert run(store.admit(budget_only)).headers() == {}
 
 
+def test_peeking_counts_nothing_and_never_refuses(make_store, clock):
+    clock.now = utc("2026-12-15T12:00:30")
+    store = make_store()
+    key = run(
+        store.create_key({"name": "a", "rpm": 2, "tpm": 100, "monthly_token_budget": 50})
+    ).record
+    minute, month = int(utc("2026-12-15T12:01:00")), int(utc("2027-01-01T00:00:00"))
+    assert run(store.peek(key)) == Admission(
+        now=clock.now,
+        requests=Window(2, 2, minute),
+        tokens=Window(100, 100, minute),
+        budget=Window(50, 50, month),
+    )
+    run(store.admit(key))
+    run(store.admit(key))
+    run(store.record_usage(key, "m", input_tokens=40, output_tokens=30))
+    with pytest.raises(LimitExceeded):
+        run(store.admit(key))
+    standing = run(make_store().peek(key))  # as another instance sees it
+    assert standing.requests == Window(2, 0, minute)
+    assert standing.tokens == Window(100, 30, minute)
+    assert standing.budget == Window(50, -20, month)
+    assert run(store.peek(key)) == standing, "peeking counted something"
+    free = run(store.create_key({"name": "free"})).record
+    assert run(store.peek(free)) == Admission(now=clock.now)
+
+
 @pytest.mark.parametrize(
     ("seconds", "text"),
     [(0, "0ms"), (0.25, "250ms"), (1, "1s"), (12.5, "12.5s"), (59.999, "59.999s"), (60, "1m0s")],

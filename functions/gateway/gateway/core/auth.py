@@ -5,7 +5,8 @@ and they alone manage keys. Any other key is looked up among the named keys (`co
 named key may be refused (401), is checked against its limits before the route's work (429), and
 is never let through unverified when the key store cannot answer (503), while operator keys keep
 working. The caller's identity goes into the request context (`api_key`, `key`), its
-`x-ratelimit-*` headers into `ctx.rate_limits` (`metering` sends them with the answer).
+`x-ratelimit-*` headers into `ctx.rate_limits` (`metering` sends them with the answer): the
+state after counting the request on a `metered` route, the state as it stands on a `key` route.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ async def require_api_key(request: Request, access: Access = "metered") -> str:
         )
     if access == "metered":
         await _admit(svc.keys, ctx, key)
+    else:
+        await _standing(svc.keys, ctx, key)
     return presented
 
 
@@ -103,6 +106,16 @@ async def _admit(store: KeyStore, ctx: RequestContext, key: KeyRecord) -> None:
     except StoreUnavailable as exc:
         raise store_unavailable(exc, ctx) from None
     ctx.rate_limits = admission.headers()
+
+
+async def _standing(store: KeyStore, ctx: RequestContext, key: KeyRecord) -> None:
+    """The key's windows as they stand, for the answer's headers, counting nothing (after this
+    instance's usage writes still running, as its usage reports are)."""
+    await store.flush()
+    try:
+        ctx.rate_limits = (await store.peek(key)).headers()
+    except StoreUnavailable as exc:
+        raise store_unavailable(exc, ctx) from None
 
 
 def limit_error(exceeded: LimitExceeded) -> GatewayError:

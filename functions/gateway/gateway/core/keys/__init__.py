@@ -6,6 +6,7 @@ The HTTP wiring uses one `KeyStore` (`open_key_store`) per process:
     if not key.allows(requested, resolved): ...  # a 4xx naming the model
     admission = await store.admit(key)           # LimitExceeded: 429
     headers = admission.headers()                # x-ratelimit-* for the answer
+    standing = await store.peek(key)             # the same state, counting nothing
     ...                                          # the upstream call
     written = await store.record_usage(key, model, input_tokens=i, output_tokens=o)
     if not written.recorded: ...                 # log written.error, count the loss
@@ -61,7 +62,7 @@ as these; AWS's "Using IAM with DynamoDB transactions"); on the usage table
 
 Costs per request of a named key: a lookup (2 consistent reads) once per `cache_seconds` per
 instance; `admit`: nothing without limits, 1 conditional write for rpm/tpm, 1 read for a
-budget; `record_usage`: 2 writes (3 with a tpm).
+budget; `record_usage`: 2 writes (3 with a tpm). `peek`: 1 read for rpm/tpm, 1 for a budget.
 """
 
 from __future__ import annotations

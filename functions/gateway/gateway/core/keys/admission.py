@@ -100,6 +100,19 @@ def check_minute(
     return Admission(now=windows.now, requests=counted, tokens=tokens, budget=budget)
 
 
+def standing(
+    key: KeyRecord, windows: Windows, requests: int, minute_tokens: int, month_tokens: int
+) -> Admission:
+    """The key's limits as they stand, given this minute's counts and this month's tokens,
+    without admitting anything (for `GET /v1/key`): never raises."""
+    return Admission(
+        now=windows.now,
+        requests=_window(key.rpm, requests, windows.minute_reset),
+        tokens=_window(key.tpm, minute_tokens, windows.minute_reset),
+        budget=_window(key.monthly_token_budget, month_tokens, windows.month_reset),
+    )
+
+
 def _window(limit: int | None, used: int, reset_at: int) -> Window | None:
     return None if limit is None else Window(limit, limit - used, reset_at)
 

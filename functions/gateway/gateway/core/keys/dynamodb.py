@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from gateway.core.keys.admission import Admission, check_budget, check_minute
+from gateway.core.keys.admission import Admission, check_budget, check_minute, standing
 from gateway.core.keys.errors import NameTaken
 from gateway.core.keys.records import KeyRecord, Usage, UsageRow
 from gateway.core.keys.store import KeyStore, Step
@@ -253,17 +253,39 @@ class DynamoDBKeyStore(KeyStore):
 
     # ------------------------------------------------------------ limits and usage
 
+    def _usage_item(self, key: KeyRecord, sk: str) -> dict[str, Any]:
+        """One of the key's usage items (`month#...`, `minute#...`), empty when absent."""
+        item: dict[str, Any] = (
+            self._dynamodb()
+            .get_item(
+                TableName=self.usage_table,
+                Key={"pk": _s(key.id), "sk": _s(sk)},
+                ConsistentRead=True,
+            )
+            .get("Item", {})
+        )
+        return item
+
+    def _month_tokens(self, key: KeyRecord, windows: Windows) -> int:
+        if key.monthly_token_budget is None:
+            return 0
+        return _usage(self._usage_item(key, f"month#{windows.month}")).tokens
+
+    def _peek(self, key: KeyRecord, windows: Windows) -> Admission:
+        minute: dict[str, Any] = {}
+        if key.rpm is not None or key.tpm is not None:
+            minute = self._usage_item(key, f"minute#{windows.minute}")
+        return standing(
+            key,
+            windows,
+            _int(minute, "requests"),
+            _int(minute, "tokens"),
+            self._month_tokens(key, windows),
+        )
+
     def _admit(self, key: KeyRecord, windows: Windows) -> Admission:
         client = self._dynamodb()
-        month_tokens = 0
-        if key.monthly_token_budget is not None:
-            item = client.get_item(
-                TableName=self.usage_table,
-                Key={"pk": _s(key.id), "sk": _s(f"month#{windows.month}")},
-                ConsistentRead=True,
-            ).get("Item", {})
-            month_tokens = _usage(item).tokens
-        budget = check_budget(key, windows, month_tokens)
+        budget = check_budget(key, windows, self._month_tokens(key, windows))
         if key.rpm is None and key.tpm is None:
             return Admission(now=windows.now, budget=budget)
         conditions = []

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gateway.core.keys.admission import Admission, check_budget, check_minute
+from gateway.core.keys.admission import Admission, check_budget, check_minute, standing
 from gateway.core.keys.errors import NameTaken
 from gateway.core.keys.records import KeyRecord, Usage, UsageRow
 from gateway.core.keys.store import KeyStore, Step
@@ -261,6 +261,15 @@ class SQLiteKeyStore(KeyStore):
                 (key.id, windows.minute - 1),
             )
             return state
+
+    def _peek(self, key: KeyRecord, windows: Windows) -> Admission:
+        with self._read() as db:
+            counts = db.execute(
+                "SELECT requests, tokens FROM minute_counters WHERE key_id = ? AND minute = ?",
+                (key.id, windows.minute),
+            ).fetchone()
+            requests, tokens = counts or (0, 0)
+            return standing(key, windows, requests, tokens, _month_tokens(db, key, windows))
 
     def _usage_steps(
         self, key: KeyRecord, model: str, usage: Usage, windows: Windows

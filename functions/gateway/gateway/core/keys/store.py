@@ -98,6 +98,10 @@ class KeyStore:
         the request in the minute, atomically against every other process."""
         raise NotImplementedError
 
+    def _peek(self, key: KeyRecord, windows: Windows) -> Admission:
+        """`admission.standing` from the recorded counts, counting nothing."""
+        raise NotImplementedError
+
     def _usage_steps(
         self, key: KeyRecord, model: str, usage: Usage, windows: Windows
     ) -> list[Step]:
@@ -210,6 +214,15 @@ class KeyStore:
         if not key.limited:
             return Admission(now=windows.now)
         return await self._call(self._admit, key, windows)
+
+    async def peek(self, key: KeyRecord) -> Admission:
+        """The key's limits as they stand, counting nothing (for `GET /v1/key`, which must answer
+        a key that is over its limits): no store call for a key without limits. Raises
+        StoreUnavailable."""
+        windows = Windows.at(self.clock())
+        if not key.limited:
+            return Admission(now=windows.now)
+        return await self._call(self._peek, key, windows)
 
     async def record_usage(
         self,
