@@ -45,6 +45,14 @@ def chat(server: Any, key: str, **fields: Any) -> httpx.Response:
     return post(server, "/v1/chat/completions", CHAT | fields, key=key)
 
 
+def chat_and_settle(server: Any, key: str) -> int:
+    """A chat's status, once the gateway has written its usage: the next request's limits then
+    see its tokens (a write lands after the answer's bytes; GET /admin/usage waits for it)."""
+    status = chat(server, key).status_code
+    usage_rows(server)
+    return status
+
+
 def tokens_of(emulator: Any) -> list[int]:
     """The tokens (input and output) of each answer the emulator gave, oldest first."""
     return [
@@ -85,7 +93,7 @@ def test_tpm_refuses_once_the_minutes_tokens_reach_it(
     secret, _ = mint_key(keys_gateway, name="tpm", tpm=30)
     statuses = []
     while len(statuses) < 10 and (not statuses or statuses[-1] == 200):
-        statuses.append(chat(keys_gateway, secret).status_code)
+        statuses.append(chat_and_settle(keys_gateway, secret))
     used = tokens_of(emulator)
     passed = statuses.count(200)
     assert statuses == [200] * passed + [429]
@@ -104,7 +112,7 @@ def test_the_budget_is_spent_then_resets_at_the_months_turn(keys_gateway, emulat
     secret, key = mint_key(keys_gateway, name="budget", monthly_token_budget=40)
     statuses = []
     while len(statuses) < 10 and (not statuses or statuses[-1] == 200):
-        statuses.append(chat(keys_gateway, secret).status_code)
+        statuses.append(chat_and_settle(keys_gateway, secret))
     passed = statuses.count(200)
     used = tokens_of(emulator)
     assert statuses == [200] * passed + [429]
@@ -245,10 +253,11 @@ def break_usage_store(keys_backend: str, server: Any, aws: Any) -> None:
 def test_a_usage_write_that_fails_never_breaks_the_answer(
     keys_gateway, keys_backend, request, emulator, openai_schemas
 ):
-    free, _ = mint_key(keys_gateway, name="free")
+    free, free_key = mint_key(keys_gateway, name="free")
     limited, _ = mint_key(keys_gateway, name="limited", rpm=100)
     assert chat(keys_gateway, free).status_code == 200  # both keys cached now
     assert chat(keys_gateway, limited).status_code == 200
+    assert len(usage_rows(keys_gateway)) == 2  # and their usage written
     aws = request.getfixturevalue("aws") if keys_backend == "dynamodb" else None
     break_usage_store(keys_backend, keys_gateway, aws)
     with gateway_output() as output:
@@ -258,7 +267,8 @@ def test_a_usage_write_that_fails_never_breaks_the_answer(
         _, emf = output.request(answer.headers["x-request-id"])
         assert emf["UsageWriteFailures"] == [1.0]
         assert emf["key"] == "free"
-        failure = next(r for r in output.records() if r.get("message") == "usage write failed")
+        (failure,) = [r for r in output.records() if r.get("message") == "usage write failed"]
+        assert failure["key_id"] == free_key["id"]
         assert failure["model"] == PRIMARY
         assert failure["attempts"] == 3
         assert free not in output.text
@@ -362,6 +372,7 @@ def test_the_openai_sdk_reads_the_headers_from_its_raw_response(keys_gateway, em
     streamed = client.chat.completions.with_raw_response.create(**CHAT, stream=True)
     assert streamed.headers["x-ratelimit-remaining-requests"] == "8"
     assert [chunk for chunk in streamed.parse()]
+    usage_rows(keys_gateway)  # the chats' tokens are written
     used = tokens_of(emulator)[0]
     embedded = client.embeddings.with_raw_response.create(
         model="text-embedding-3-small", input="hi"

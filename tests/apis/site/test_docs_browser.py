@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import mint_key, post, upstream_runs
+from helpers import mint_key, post, upstream_runs, usage_rows
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -325,6 +325,7 @@ def test_an_operator_sees_the_keys_and_their_usage_per_day(
     chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
     for key in (alice, alice, bob):
         assert post(server, "/v1/chat/completions", chat, key=key).status_code == 200
+    usage_rows(server)  # written (on the 15th) before the clock moves on
     clock.advance(86400)
     assert post(server, "/v1/chat/completions", chat, key=bob).status_code == 200
     tokens = [
