@@ -249,7 +249,7 @@ def gateway_output() -> Iterator[GatewayOutput]:
     swaps sys.stdout between a test's phases)."""
     output = GatewayOutput(sys.stdout)
     # Powertools' handler holds the stream it was created with; point it at the tee too.
-    handler = logger.registered_handler
+    handler = logger.powertools.registered_handler
     previous_stream = handler.setStream(output)
     previous_stdout, sys.stdout = sys.stdout, output
     try:

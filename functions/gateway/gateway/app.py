@@ -147,7 +147,7 @@ class Gateway:
             response = error_response(error)
         await response(scope, receive, send)
 
-    def _v1_base(self, request: Request) -> str | None:
+    def _v1_base(self, request: Request[Services]) -> str | None:
         """The client's base URL when the path it asked for exists under `/v1`."""
         if self.router.methods("/v1" + request.path) is None:
             return None
@@ -156,5 +156,5 @@ class Gateway:
 
 def create_app(settings: Settings | None = None, clock: Clock = time.time) -> Gateway:
     settings = settings or Settings()
-    logger.setLevel(settings.log_level.upper())
+    logger.set_level(settings.log_level)
     return Gateway(settings, clock=clock)

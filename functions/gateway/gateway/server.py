@@ -12,6 +12,7 @@ not to importing `gateway.app`: tests and scripts keep the interpreter's default
 from __future__ import annotations
 
 import gc
+import os
 
 KEEP_ALIVE = 5
 """Seconds an idle client connection is kept open (uvicorn's default)."""
@@ -19,6 +20,9 @@ KEEP_ALIVE = 5
 
 def serve(host: str, port: int, *, fd: int | None = None, log_level: str = "warning") -> None:
     """Serve the app (settings from the environment) until the process is told to stop."""
+    # Pydantic looks for plugins (entry points of every installed distribution) when it builds
+    # its first model: a scan of site-packages on every cold start, for plugins we do not use.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     collecting = gc.isenabled()
     gc.disable()
     import uvicorn

@@ -25,6 +25,7 @@ from gateway.core.keys import (
     looks_like_secret,
 )
 from gateway.core.observability import describe_exception, logger
+from gateway.core.services import Services
 
 
 def key_matches(presented: str, keys: tuple[str, ...]) -> bool:
@@ -47,7 +48,7 @@ def invalid_key() -> GatewayError:
     return GatewayError(401, "Incorrect API key provided.", code="invalid_api_key")
 
 
-async def require_api_key(request: Request, access: Access = "metered") -> str:
+async def require_api_key(request: Request[Services], access: Access = "metered") -> str:
     """The key the request presents, kept in its context with the named key it is (if any).
 
     Raises GatewayError: 401 for a missing, unknown, revoked, disabled or expired key; 403 for a

@@ -12,19 +12,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from gateway.core.catalog import Capabilities, capabilities
 from gateway.core.context import RequestContext
 from gateway.core.fallback import Attempt, Deadline, run_chain
 from gateway.core.pieces import Piece, read_piece, recover_text_tool_call
 from gateway.core.services import Services
+from gateway.core.streaming import StreamEncoder
 from gateway.core.text_generation import TextGenerationInput, ToolRules, run_body
 from gateway.core.upstream import session_affinity
 from gateway.core.upstream_errors import UpstreamError, from_upstream
-
-if TYPE_CHECKING:
-    from gateway.core.streaming import StreamEncoder
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
@@ -27,9 +27,6 @@ from gateway.core.errors import GatewayError, is_json_media_type, unparsable_bod
 from gateway.core.json_body import check_value
 from gateway.core.validation import validation_error
 
-if TYPE_CHECKING:
-    from gateway.core.services import Services
-
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -37,6 +34,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 B = TypeVar("B", bound=BaseModel)
+S = TypeVar("S")
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _ASCII = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
@@ -55,14 +53,13 @@ def dumps(value: Any) -> bytes:
 # --- the request -----------------------------------------------------------------------------
 
 
-class Request:
-    """One HTTP request: its scope, its body (read once), and the app's services."""
+class Request(Generic[S]):
+    """One HTTP request: its scope, its body (read once), and the app's long-lived services
+    (of type S: `core.services.Services`, which this module does not need to know)."""
 
     __slots__ = ("_body", "_headers", "params", "receive", "scope", "services")
 
-    def __init__(
-        self, scope: Scope, receive: Receive, services: Services, params: dict[str, str]
-    ) -> None:
+    def __init__(self, scope: Scope, receive: Receive, services: S, params: dict[str, str]) -> None:
         self.scope = scope
         self.receive = receive
         self.services = services
@@ -248,7 +245,7 @@ def error_response(error: GatewayError) -> JSONResponse:
 GENERATION_ERRORS = (400, 401, 404, 413, 429, 502, 503, 504)
 """The error statuses a route that runs a model documents."""
 
-Endpoint = Callable[[Request], Awaitable[ASGIApp]]
+Endpoint = Callable[[Request[Any]], Awaitable[ASGIApp]]
 
 Access = Literal["metered", "key", "operator"]
 """Which keys a route takes (auth.require_api_key): `metered`, any key, a named key's limits
@@ -288,7 +285,7 @@ class Route:
 def post(
     path: str,
     body: type[B],
-    endpoint: Callable[[Request, B], Awaitable[ASGIApp]],
+    endpoint: Callable[[Request[Any], B], Awaitable[ASGIApp]],
     **doc: Any,
 ) -> Route:
     """A POST route whose JSON body is validated by `body` before `endpoint` gets it."""
@@ -298,7 +295,7 @@ def post(
 def patch(
     path: str,
     body: type[B],
-    endpoint: Callable[[Request, B], Awaitable[ASGIApp]],
+    endpoint: Callable[[Request[Any], B], Awaitable[ASGIApp]],
     **doc: Any,
 ) -> Route:
     """A PATCH route whose JSON body is validated by `body` before `endpoint` gets it."""
@@ -309,10 +306,10 @@ def _with_body(
     method: str,
     path: str,
     body: type[B],
-    endpoint: Callable[[Request, B], Awaitable[ASGIApp]],
+    endpoint: Callable[[Request[Any], B], Awaitable[ASGIApp]],
     **doc: Any,
 ) -> Route:
-    async def handle(request: Request) -> ASGIApp:
+    async def handle(request: Request[Any]) -> ASGIApp:
         return await endpoint(request, await request.validated(body))
 
     handle.__name__ = endpoint.__name__

@@ -1,8 +1,6 @@
 """What OpenAI's chat and legacy completions share: their sampling fields, validated, and the
 usage object and finish reasons their answers document."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from gateway.core.context import RequestContext
 from gateway.core.errors import GatewayError
@@ -22,9 +22,6 @@ from gateway.core.observability import (
 )
 from gateway.core.pieces import Piece, StopScanner, TokenUsage, finish_reason
 from gateway.core.upstream_errors import UpstreamError, from_upstream
-
-if TYPE_CHECKING:
-    from gateway.core.generation import Dialect
 
 DONE = b"data: [DONE]\n\n"
 
@@ -86,8 +83,21 @@ class ToolCallNumbering:
         return calls
 
 
+class Relayed(Protocol):
+    """What the relay needs of a dialect (generation.Dialect has it): its stream encoder, the
+    stop sequences and token limit a stream is judged by, and what to do with the finished
+    response."""
+
+    stops: list[str]
+    max_tokens: int
+
+    def encoder(self) -> StreamEncoder: ...
+
+    async def keep(self, response: dict[str, Any]) -> None: ...
+
+
 async def relay(
-    pieces: AsyncIterator[Piece], dialect: Dialect, ctx: RequestContext
+    pieces: AsyncIterator[Piece], dialect: Relayed, ctx: RequestContext
 ) -> AsyncIterator[bytes]:
     """Encode upstream pieces in the dialect's events as they come; end with its finish and end
     events (for chat: the finish chunk, usage and [DONE]). The finished response is given to

@@ -33,10 +33,12 @@ from gateway.core.config import Settings
 from gateway.core.context import RequestContext, current_request
 from gateway.core.credentials import Credentials
 from gateway.core.errors import GatewayError
+from gateway.core.http import dumps
 from gateway.core.pieces import read_usage
 from gateway.core.upstream_errors import UpstreamError
 
 AI_GATEWAY_HOST = "gateway.ai.cloudflare.com"
+JSON_CONTENT = {"content-type": "application/json"}
 CATALOGUE_PAGE = 100
 CATALOGUE_MAX_PAGES = 10
 MAX_DETAIL = 300  # characters of upstream error text passed on
@@ -352,8 +354,8 @@ class WorkersAI:
         try:
             response = await self.http.post(
                 url,
-                json=body,
-                headers={**auth, **(headers or {})},
+                content=dumps(body),
+                headers={**auth, **JSON_CONTENT, **(headers or {})},
                 timeout=self._timeout(read_timeout),
             )
         except httpx.TransportError as exc:
@@ -379,8 +381,8 @@ class WorkersAI:
         request = self.http.build_request(
             "POST",
             url,
-            json=body,
-            headers={**auth, **(headers or {})},
+            content=dumps(body),
+            headers={**auth, **JSON_CONTENT, **(headers or {})},
             timeout=self._timeout(read_timeout),
         )
         try:

@@ -41,6 +41,7 @@ from gateway.core.keys import (
 )
 from gateway.core.keys.store import GROUPS
 from gateway.core.keys.windows import Windows
+from gateway.core.services import Services
 from gateway.core.validation import validation_error
 
 T = TypeVar("T")
@@ -48,7 +49,7 @@ T = TypeVar("T")
 ADMIN_ERRORS = (400, 401, 403, 404, 409, 503)
 
 
-async def _stored(request: Request, call: Awaitable[T]) -> T:
+async def _stored(request: Request[Services], call: Awaitable[T]) -> T:
     """A key store call, its failures as the client's errors: a broken rule is a 400 naming
     the field, a taken name a 409, a store that cannot answer a 503."""
     try:
@@ -85,7 +86,7 @@ def _not_found(key_id: str) -> GatewayError:
     return GatewayError(404, f"No key found with id '{key_id}'.", code="key_not_found")
 
 
-async def _live_key(request: Request) -> KeyRecord:
+async def _live_key(request: Request[Services]) -> KeyRecord:
     """The live key named by the path (unknown, revoked or malformed ids: the same 404)."""
     key_id = request.params["key_id"]
     if not looks_like_key_id(key_id):
@@ -96,19 +97,19 @@ async def _live_key(request: Request) -> KeyRecord:
     return record
 
 
-async def _month_totals(request: Request, key_ids: list[str]) -> dict[str, MonthTotals]:
+async def _month_totals(request: Request[Services], key_ids: list[str]) -> dict[str, MonthTotals]:
     """This month's totals of the keys, once this instance's usage writes have landed."""
     store = request.services.keys
     await store.flush()
     return await _stored(request, store.month_totals(key_ids))
 
 
-async def _with_usage(request: Request, records: list[KeyRecord]) -> list[dict[str, Any]]:
+async def _with_usage(request: Request[Services], records: list[KeyRecord]) -> list[dict[str, Any]]:
     totals = await _month_totals(request, [record.id for record in records])
     return [_key_object(record, totals[record.id]) for record in records]
 
 
-async def create_key(request: Request, body: KeyCreate) -> ASGIApp:
+async def create_key(request: Request[Services], body: KeyCreate) -> ASGIApp:
     store = request.services.keys
     minted = await _stored(request, store.create_key(body.model_dump(exclude_unset=True)))
     windows = Windows.at(store.clock())
@@ -116,17 +117,17 @@ async def create_key(request: Request, body: KeyCreate) -> ASGIApp:
     return JSONResponse({**_key_object(minted.record, fresh), "key": minted.secret}, status=201)
 
 
-async def list_keys(request: Request) -> ASGIApp:
+async def list_keys(request: Request[Services]) -> ASGIApp:
     records = await _stored(request, request.services.keys.list_keys())
     return JSONResponse({"object": "list", "data": await _with_usage(request, records)})
 
 
-async def get_key(request: Request) -> ASGIApp:
+async def get_key(request: Request[Services]) -> ASGIApp:
     (found,) = await _with_usage(request, [await _live_key(request)])
     return JSONResponse(found)
 
 
-async def update_key(request: Request, body: KeyUpdate) -> ASGIApp:
+async def update_key(request: Request[Services], body: KeyUpdate) -> ASGIApp:
     key = await _live_key(request)
     changes = body.model_dump(exclude_unset=True)
     updated = await _stored(request, request.services.keys.update_key(key.id, changes))
@@ -136,7 +137,7 @@ async def update_key(request: Request, body: KeyUpdate) -> ASGIApp:
     return JSONResponse(found)
 
 
-async def revoke_key(request: Request) -> ASGIApp:
+async def revoke_key(request: Request[Services]) -> ASGIApp:
     key = await _live_key(request)
     if not await _stored(request, request.services.keys.revoke_key(key.id)):
         raise _not_found(key.id)
@@ -158,7 +159,7 @@ def _group_by(value: str | None) -> list[str]:
     return named
 
 
-async def usage_report(request: Request) -> ASGIApp:
+async def usage_report(request: Request[Services]) -> ASGIApp:
     try:
         query = UsageQuery.model_validate(request.query)
     except ValidationError as exc:
@@ -201,7 +202,7 @@ async def usage_report(request: Request) -> ASGIApp:
     )
 
 
-async def own_key(request: Request) -> ASGIApp:
+async def own_key(request: Request[Services]) -> ASGIApp:
     """The asking key's limits, this month's usage and what remains of its budget."""
     key = request.context.key
     if key is None:

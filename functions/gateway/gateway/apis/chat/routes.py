@@ -6,9 +6,10 @@ from gateway.apis.chat.dialect import Chat
 from gateway.apis.chat.schemas import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 from gateway.core.answer import prepare_images, respond
 from gateway.core.http import GENERATION_ERRORS, ASGIApp, Request, Route, post
+from gateway.core.services import Services
 
 
-async def create_chat_completion(request: Request, req: ChatCompletionRequest) -> ASGIApp:
+async def create_chat_completion(request: Request[Services], req: ChatCompletionRequest) -> ASGIApp:
     svc, ctx = request.services, request.context
     chain = await svc.catalog.chain(req.model)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))

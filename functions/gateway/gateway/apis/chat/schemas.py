@@ -5,9 +5,7 @@ as plain dicts on the hot path, and checked against OpenAI's schemas in the test
 Unknown request fields are ignored, as many OpenAI clients send extras.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -248,7 +246,7 @@ class ChatCompletionRequest(SamplingParams):
     prompt_cache_options: dict[str, Any] | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> ChatCompletionRequest:
+    def _check(self) -> Self:
         refuse_unsupported(CHAT_COMPLETIONS, self)
         if self.tools and self.functions:
             raise GatewayError(

@@ -6,9 +6,10 @@ from gateway.apis.completions.dialect import LegacyCompletion
 from gateway.apis.completions.schemas import Completion, CompletionRequest
 from gateway.core.answer import respond
 from gateway.core.http import GENERATION_ERRORS, ASGIApp, Request, Route, post
+from gateway.core.services import Services
 
 
-async def create_completion(request: Request, req: CompletionRequest) -> ASGIApp:
+async def create_completion(request: Request[Services], req: CompletionRequest) -> ASGIApp:
     svc, ctx = request.services, request.context
     chain = await svc.catalog.chain(req.model)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream))

@@ -1,9 +1,7 @@
 """Legacy completions' requests (OpenAI's `CreateCompletionRequest`), validated, and the
 `text_completion` objects they are answered with (documented only)."""
 
-from __future__ import annotations
-
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -36,7 +34,7 @@ class CompletionRequest(SamplingParams):
         return value
 
     @model_validator(mode="after")
-    def _check(self) -> CompletionRequest:
+    def _check(self) -> Self:
         refuse_unsupported(COMPLETIONS, self)
         return self
 

@@ -10,6 +10,7 @@ from gateway.core import tokens
 from gateway.core.catalog import TEXT_EMBEDDINGS
 from gateway.core.errors import GatewayError
 from gateway.core.http import GENERATION_ERRORS, ASGIApp, JSONResponse, Request, Route, post
+from gateway.core.services import Services
 from gateway.core.upstream import is_embeddings_result
 from gateway.core.upstream_errors import UpstreamError, from_upstream
 
@@ -20,7 +21,7 @@ def _encode(vector: list[float], encoding: str | None) -> list[float] | str:
     return vector
 
 
-async def create_embeddings(request: Request, req: EmbeddingRequest) -> ASGIApp:
+async def create_embeddings(request: Request[Services], req: EmbeddingRequest) -> ASGIApp:
     """The upstream's vectors for each input, in order; `model` echoes the name asked for and
     `x-gateway-model` names the Workers AI model (as for chat)."""
     svc, ctx = request.services, request.context

@@ -1,8 +1,6 @@
 """Embeddings' requests (OpenAI's `CreateEmbeddingRequest`), validated, and the list of
 embeddings they are answered with (documented only)."""
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from gateway import __version__
 from gateway.core.http import ASGIApp, JSONResponse, Request, Route, get
 from gateway.core.observability import SERVICE
+from gateway.core.services import Services
 
 
 class Health(BaseModel):
@@ -21,7 +22,7 @@ class Health(BaseModel):
     upstream: Literal["cloudflare", "emulator", "custom"]
 
 
-async def health(request: Request) -> ASGIApp:
+async def health(request: Request[Services]) -> ASGIApp:
     svc = request.services
     return JSONResponse(
         {

@@ -9,6 +9,7 @@ from typing import Any
 from gateway.apis.models.schemas import Model, ModelList
 from gateway.core.catalog import Catalog, model_not_found
 from gateway.core.http import ASGIApp, JSONResponse, Request, Route, get
+from gateway.core.services import Services
 
 CREATED = 1_700_000_000  # for aliases, and models the catalogue gives no date for
 
@@ -28,12 +29,12 @@ async def _models(catalog: Catalog) -> dict[str, dict[str, Any]]:
     return models
 
 
-async def list_models(request: Request) -> ASGIApp:
+async def list_models(request: Request[Services]) -> ASGIApp:
     models = await _models(request.services.catalog)
     return JSONResponse({"object": "list", "data": list(models.values())})
 
 
-async def get_model(request: Request) -> ASGIApp:
+async def get_model(request: Request[Services]) -> ASGIApp:
     model_id = request.params["model_id"]
     models = await _models(request.services.catalog)
     if model_id not in models:

@@ -1,7 +1,5 @@
 """The model objects of `GET /v1/models` (documented only)."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel

@@ -49,7 +49,7 @@ MAX_TURNS = 1000
 STORED_ERRORS = (401, 404, 503)
 
 
-def request_owner(request: Request) -> str:
+def request_owner(request: Request[Services]) -> str:
     """The owner of what this request stores: its API key (checked by auth), hashed."""
     api_key = request.context.api_key
     assert api_key is not None, "the route needs a key"
@@ -87,7 +87,7 @@ async def _conversation(svc: Services, owner: str, previous_id: str) -> list[dic
     return [item for turn in reversed(turns) for item in turn]
 
 
-async def create_response(request: Request, req: CreateResponseRequest) -> ASGIApp:
+async def create_response(request: Request[Services], req: CreateResponseRequest) -> ASGIApp:
     svc, ctx, owner = request.services, request.context, request_owner(request)
     chain = await svc.catalog.chain(req.model)
     ctx.fields.update(requested_model=req.model, stream=bool(req.stream), dialect="responses")
@@ -105,12 +105,12 @@ async def create_response(request: Request, req: CreateResponseRequest) -> ASGIA
     return await respond(svc, ctx, dialect, stream=bool(req.stream))
 
 
-async def get_response(request: Request) -> ASGIApp:
+async def get_response(request: Request[Services]) -> ASGIApp:
     record = await _record(request.services, request_owner(request), request.params["response_id"])
     return JSONResponse(record["response"])
 
 
-async def delete_response(request: Request) -> ASGIApp:
+async def delete_response(request: Request[Services]) -> ASGIApp:
     response_id = request.params["response_id"]
     if not await request.services.store.delete(request_owner(request), response_id):
         raise _not_found(response_id)
@@ -125,7 +125,7 @@ class InputItemsQuery(BaseModel):
     after: str | None = Field(default=None, description="List the items after this item id.")
 
 
-async def list_input_items(request: Request) -> ASGIApp:
+async def list_input_items(request: Request[Services]) -> ASGIApp:
     try:
         query = InputItemsQuery.model_validate(request.query)
     except ValidationError as exc:

@@ -5,9 +5,7 @@ told apart by `type` (a message may omit it). Fields this gateway cannot honour 
 with a 400 naming them; unknown fields are ignored, as for chat.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
 
@@ -28,7 +26,7 @@ class InputImage(RequestModel):
     detail: Literal["auto", "low", "high", "original"] | None = None
 
     @model_validator(mode="after")
-    def _by_url(self) -> InputImage:
+    def _by_url(self) -> Self:
         if self.file_id is not None:
             raise ValueError("file_id images need the Files API, which this gateway lacks")
         if not self.image_url:
@@ -240,7 +238,7 @@ class CreateResponseRequest(RequestModel):
         return value
 
     @model_validator(mode="after")
-    def _has_input(self) -> CreateResponseRequest:
+    def _has_input(self) -> Self:
         if self.input is None and self.previous_response_id is None:
             raise ValueError("give `input`, or `previous_response_id` to continue a response")
         return self

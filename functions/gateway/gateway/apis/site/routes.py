@@ -46,7 +46,7 @@ SECURITY_HEADERS = {
 HSTS = "max-age=63072000; includeSubDomains"
 
 
-def _headers(request: Request) -> dict[str, str]:
+def _headers(request: Request[Services]) -> dict[str, str]:
     """The docs site's headers; HSTS only where the client came over HTTPS (RFC 6797 §7.2:
     not over plain HTTP), as told by the scheme or by the proxy's X-Forwarded-Proto."""
     headers = {"cache-control": "no-cache", **SECURITY_HEADERS}
@@ -56,7 +56,7 @@ def _headers(request: Request) -> dict[str, str]:
     return headers
 
 
-def _file(name: str, request: Request) -> Response:
+def _file(name: str, request: Request[Services]) -> Response:
     """A file of the site (they are small: read whole); a 404 for anything outside it."""
     path = (STATIC_DIR / name).resolve()
     if not path.is_relative_to(STATIC_DIR) or not path.is_file():
@@ -67,19 +67,19 @@ def _file(name: str, request: Request) -> Response:
     return Response(path.read_bytes(), 200, _headers(request), media_type.encode())
 
 
-async def index(request: Request) -> ASGIApp:
+async def index(request: Request[Services]) -> ASGIApp:
     return _file("index.html", request)
 
 
-async def openapi(request: Request) -> ASGIApp:
+async def openapi(request: Request[Services]) -> ASGIApp:
     return _file("openapi.json", request)
 
 
-async def asset(request: Request) -> ASGIApp:
+async def asset(request: Request[Services]) -> ASGIApp:
     return _file(f"assets/{request.params['name']}", request)
 
 
-async def config(request: Request) -> ASGIApp:
+async def config(request: Request[Services]) -> ASGIApp:
     """What the page needs to know; in AWS the publisher writes the same file at deploy."""
     return JSONResponse(_config(request.services), headers=_headers(request))
 

@@ -70,12 +70,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from gateway.core.keys.admission import Admission, Window
+from gateway.core.keys.admission import Admission, LimitExceeded, Window
 from gateway.core.keys.errors import (
     InvalidField,
     KeyRefused,
     KeyStoreError,
-    LimitExceeded,
     NameTaken,
     StoreUnavailable,
 )

@@ -12,11 +12,15 @@ refused by tpm or the budget is not counted against rpm.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Literal
 
-from gateway.core.keys.errors import LimitExceeded, LimitKind
+from gateway.core.keys.errors import KeyStoreError
 from gateway.core.keys.records import KeyRecord
 from gateway.core.keys.windows import Windows
+
+LimitKind = Literal["rpm", "tpm", "budget"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,41 @@ class Admission:
                 headers[f"x-ratelimit-remaining-{kind}"] = str(max(0, window.remaining))
                 headers[f"x-ratelimit-reset-{kind}"] = duration(window.reset_at - self.now)
         return headers
+
+
+class LimitExceeded(KeyStoreError):
+    """A request refused by one of the key's limits, before any upstream call; nothing of it
+    was counted.
+
+    `kind`: `rpm` or `tpm` (this UTC minute is full: retry after it) or `budget` (this UTC
+    month's tokens are spent: the budget resets at 00:00 UTC on the first). `limit` is the
+    limit and `remaining` what is left of it (never above 0; below 0 when tokens overshot);
+    `reset_at` is the Unix second the window starts afresh and `retry_after` the whole seconds
+    until then (at least 1). `state` holds the key's windows at the refusal, for the
+    `x-ratelimit-*` headers of the 429.
+    """
+
+    def __init__(
+        self, kind: LimitKind, limit: int, remaining: int, reset_at: int, state: Admission
+    ) -> None:
+        self.kind: LimitKind = kind
+        self.limit = limit
+        self.remaining = remaining
+        self.reset_at = reset_at
+        self.retry_after = max(1, math.ceil(reset_at - state.now))
+        self.state = state
+        if kind == "budget":
+            message = (
+                f"This key has used its monthly budget of {limit} tokens; "
+                "it resets at 00:00 UTC on the first of the month."
+            )
+        else:
+            unit = "requests" if kind == "rpm" else "tokens"
+            message = (
+                f"This key has reached its limit of {limit} {unit} per minute; "
+                f"try again in {self.retry_after} s."
+            )
+        super().__init__(message)
 
 
 def duration(seconds: float) -> str:
