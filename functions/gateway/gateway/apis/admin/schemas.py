@@ -6,8 +6,6 @@ key store checks every value again by its own rules (`core.keys.records.check_fi
 also name the field.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Annotated, Any, Literal
 
