@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import datetime
 import http.client
@@ -75,6 +76,8 @@ PROMPT = "Say hello to the benchmark."
 STREAM_PROMPT = "Please give a long answer about benchmarks."
 CHAT_TOKENS = 64
 STREAM_TOKENS = 256
+TRANSCRIPTION_MODEL = "@cf/openai/whisper-large-v3-turbo"
+SPOKEN = "A benchmark sentence, spoken by the emulator for the transcription row. " * 6
 WARMUP = 30
 TIMEOUT = httpx.Timeout(30.0)
 RUN_SH = ROOT / "functions" / "gateway" / "run.sh"
@@ -491,8 +494,13 @@ async def measure(
             for target in targets[1:]:
                 await client.get(target.url.replace("/v1/chat/completions", "/health"))
         per_request("GET /health", before, args.requests)
+        upstream = direct.url.rsplit("/run/", 1)[0]
+        transcription = await transcriptions(
+            upstream, gateway, client, args.transcriptions, pids["gateway"]
+        )
         keys = await named_keys(gateway, pids["gateway"], client, args.requests)
     return {
+        "transcription": transcription,
         "c1": c1,
         "stream": stream,
         "concurrent": c16,
@@ -500,6 +508,63 @@ async def measure(
         "named_keys": keys,
         "upstream": upstream_bodies,
     }
+
+
+def spoken_mp3() -> bytes:
+    """About 26 s of the emulator's speech as MP3 (some 160 KB): the upload measured."""
+    from emulator.audio import mp3
+    from emulator.speech import DEFAULT_RATE, pcm
+
+    return mp3(pcm(SPOKEN, "luna", DEFAULT_RATE), DEFAULT_RATE, SPOKEN)
+
+
+async def transcriptions(
+    upstream: str, gateway: Target, client: httpx.AsyncClient, count: int, gateway_pid: int
+) -> dict[str, Any]:
+    """What a transcription adds: the same audio transcribed by the emulator directly (the base64
+    JSON the gateway sends Whisper large-v3-turbo) and through the gateway (a multipart upload
+    of `whisper-1`), alternating; latency per target and the gateway's CPU ms per request. The
+    floor does not do audio."""
+    audio = spoken_mp3()
+    direct_body = {"audio": base64.b64encode(audio).decode(), "task": "transcribe"}
+    gateway_url = gateway.url.replace("/v1/chat/completions", "/v1/audio/transcriptions")
+
+    async def direct() -> None:
+        response = await client.post(
+            f"{upstream}/run/{TRANSCRIPTION_MODEL}",
+            json=direct_body,
+            headers={"authorization": "Bearer emulator"},
+        )
+        check(response, "emulator transcription")
+
+    async def through_gateway() -> None:
+        response = await client.post(
+            gateway_url,
+            files={"file": ("bench.mp3", audio, "audio/mpeg")},
+            data={"model": "whisper-1"},
+            headers=gateway.headers,
+        )
+        check(response, "gateway transcription")
+        if response.json()["text"] != SPOKEN.strip():
+            raise SystemExit("the gateway's transcript differs from what was spoken")
+
+    calls = [("emulator", direct), ("gateway", through_gateway)]
+    for _ in range(WARMUP // 3):
+        for _, call in calls:
+            await call()
+    timings: dict[str, list[float]] = {"emulator": [], "gateway": []}
+    cpu_before = cpu_seconds(gateway_pid)
+    for turn in range(count):
+        for name, call in rotated(calls, turn):
+            start = time.perf_counter()
+            await call()
+            timings[name].append((time.perf_counter() - start) * 1000)
+    cpu_ms = (cpu_seconds(gateway_pid) - cpu_before) * 1000 / count
+    stats = {
+        name: {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99)}
+        for name, values in timings.items()
+    }
+    return {"audio_bytes": len(audio), "requests": count, "gateway_cpu_ms": cpu_ms, **stats}
 
 
 # --- cold start and sizes ------------------------------------------------------------------
@@ -835,6 +900,14 @@ def print_report(report: dict[str, Any]) -> None:
         f"floor {rps['floor']:.0f} ({rps['floor'] / rps['emulator']:.2f} of it), "
         f"gateway {rps['gateway']:.0f} ({rps['gateway'] / rps['emulator']:.2f} of it)"
     )
+    t = results["transcription"]
+    print(
+        f"transcription ({t['audio_bytes'] // 1024} KB MP3 upload, n={t['requests']} each; the "
+        f"floor does no audio): emulator p50 {t['emulator']['p50']:.2f} ms, gateway adds "
+        f"{t['gateway']['p50'] - t['emulator']['p50']:.2f} ms at p50 and "
+        f"{t['gateway']['p99'] - t['emulator']['p99']:.2f} ms at p99; gateway CPU "
+        f"{t['gateway_cpu_ms']:.2f} ms per transcription"
+    )
     print_named_keys(results["named_keys"])
     memory = report["memory_kib"]
     print(
@@ -906,6 +979,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="c=1 chats per target")
     parser.add_argument("--stream-requests", type=int, default=60, help="streams per target")
+    parser.add_argument(
+        "--transcriptions", type=int, default=60, help="transcriptions, emulator and gateway"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent workers")
     parser.add_argument("--rounds", type=int, default=4, help="interleaved concurrent rounds")
     parser.add_argument(

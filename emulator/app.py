@@ -273,7 +273,9 @@ async def _run(
     if spec.kind == "rerank":
         return whole_json(envelope(rerank.rank(body)), fault)
     if spec.kind == "guard":
-        return whole_json(envelope(shapes.native_result(guard.judge(body, spec))), fault)
+        verdict = guard.judge(body, spec)
+        request.state.log_entry["usage"] = verdict.usage
+        return whole_json(envelope(shapes.native_result(verdict)), fault)
     if spec.kind == "embeddings":
         if "messages" in body or "prompt" in body:
             raise _task_mismatch(spec)
@@ -296,6 +298,7 @@ async def _chat(
     spec = _resolve(model)
     if spec.kind == "guard":
         gen = guard.judge(body, spec)
+        request.state.log_entry["usage"] = gen.usage
         return whole_json(shapes.chat_completion(gen, *_completion_id(request)), fault)
     if spec.kind != "chat":
         raise _task_mismatch(spec)

@@ -29,8 +29,8 @@ TARGET = ROOT / "tests" / "openai-schemas.json"
 TARGET_LICENSE = TARGET.with_suffix(".LICENSE")
 
 # The request and answer bodies of the endpoints the gateway serves (chat, legacy completions,
-# embeddings, models, Responses API) and the error envelope. The Responses roots reach every
-# input item, output item and stream event through their references.
+# embeddings, models, Responses API, audio, moderations) and the error envelope. The Responses
+# roots reach every input item, output item and stream event through their references.
 ROOTS = (
     "ErrorResponse",
     "CreateChatCompletionRequest",
@@ -47,6 +47,17 @@ ROOTS = (
     "ResponseStreamEvent",
     "ResponseItemList",
     "IncludeEnum",
+    "CreateTranscriptionResponseJson",
+    "CreateTranscriptionResponseVerboseJson",
+    "CreateTranscriptionResponseStreamEvent",
+    "CreateTranslationResponseJson",
+    "CreateTranslationResponseVerboseJson",
+    "CreateSpeechResponseStreamEvent",
+    "CreateModerationResponse",
+    "CreateTranscriptionRequest",
+    "CreateTranslationRequest",
+    "CreateSpeechRequest",
+    "CreateModerationRequest",
 )
 SCHEMA_PREFIX = "#/components/schemas/"
 DESCRIPTION = (

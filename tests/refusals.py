@@ -7,6 +7,8 @@ from gateway.app import parameter_tables
 from gateway.core.parameters import Handling
 
 CHAT, LEGACY = "POST /v1/chat/completions", "POST /v1/completions"
+TRANSCRIBE, TRANSLATE = "POST /v1/audio/transcriptions", "POST /v1/audio/translations"
+SPEECH, RERANK = "POST /v1/audio/speech", "POST /v1/rerank"
 REFUSED_EXAMPLES = {
     (CHAT, "n"): 2,
     (CHAT, "logit_bias"): {"50256": -100},
@@ -22,6 +24,19 @@ REFUSED_EXAMPLES = {
     (LEGACY, "suffix"): "the end",
     (LEGACY, "logprobs"): 1,
     (LEGACY, "best_of"): 2,
+    (TRANSCRIBE, "languages"): ["en", "de"],
+    (TRANSCRIBE, "keywords"): ["Cloudflare"],
+    (TRANSCRIBE, "temperature"): 0.4,
+    (TRANSCRIBE, "include"): ["logprobs"],
+    (TRANSCRIBE, "chunking_strategy"): "auto",
+    (TRANSCRIBE, "known_speaker_names"): ["ada"],
+    (TRANSCRIBE, "known_speaker_references"): ["data:audio/wav;base64,AAAA"],
+    (TRANSLATE, "temperature"): 0.2,
+    (SPEECH, "instructions"): "Whisper it.",
+    (SPEECH, "speed"): 1.5,
+    (RERANK, "rank_fields"): ["title"],
+    (RERANK, "max_chunks_per_doc"): 3,
+    (RERANK, "max_tokens_per_doc"): 512,
 }
 """For each REFUSED row, a value that asks for what Workers AI cannot do."""
 

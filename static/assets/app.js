@@ -1,4 +1,5 @@
 // The docs page: configuration, quick-start samples, models, the live console and the reference.
+import { setUpAudio } from "./audio.js";
 import { loadOperatorView } from "./keys.js";
 import { h, renderReference } from "./reference.js";
 import { installHint, sampleCode } from "./samples.js";
@@ -378,6 +379,7 @@ async function start() {
   setUpTabs();
   setUpCopyButtons();
   setUpConsole();
+  setUpAudio(openaiBase, () => $("api-key").value.trim(), readError);
   renderModels(configuredModels(), "From the gateway's configuration. Enter a key in the console to list the live models.");
   await Promise.all([loadReference(), loadLiveModels(), loadOperatorView(state.apiBase, $("api-key").value.trim())]);
   document.body.dataset.ready = "true";

@@ -35,6 +35,16 @@ def assert_usage_adds_up(usage: dict[str, int]) -> None:
 # --- openai (npm) -------------------------------------------------------------------------------
 
 
+def test_openai_speech_streams_and_transcribes_back(results):
+    answer = observed(results, "openai_speech_round_trip")
+    assert answer["content_type"] == "audio/mpeg"
+    assert answer["model"] == "@cf/deepgram/aura-2-en"
+    assert answer["starts"] == "ID3"
+    assert answer["chunks"] >= 1, "the body is read as a stream"
+    assert answer["text"] == "Node speaks through the gateway."
+    assert answer["words"] == 5, "timestamp_granularities[] reaches the gateway"
+
+
 def test_openai_create(results):
     answer = observed(results, "openai_create")
     assert said("Paris?") in answer["content"]

@@ -1,5 +1,6 @@
 """Usage records of named keys (core/metering.py, core/upstream.py): every answered request counts
-exactly once, whole or streamed, on every API, under the key, the UTC day and the model that
+exactly once, whole or streamed, on every API (chat, completions, responses, embeddings,
+moderations, rerank, speech, transcriptions), under the key, the UTC day and the model that
 answered, with the upstream's own token counts; failures after the first byte and clients that
 leave count as errors; requests refused before any model call are no usage; and the EMF metrics
 carry the key's name."""
@@ -17,22 +18,66 @@ from helpers import (
     gateway_output,
     mint_key,
     post,
+    spoken_mp3,
     upstream_runs,
     usage_rows,
 )
 
 HELLO = [{"role": "user", "content": "hi"}]
 EMBEDDING_MODEL = "@cf/baai/bge-base-en-v1.5"
-CALLS = {
-    "chat": ("/v1/chat/completions", {"model": "gpt-4o", "messages": HELLO}),
-    "chat-stream": ("/v1/chat/completions", {"model": "gpt-4o", "messages": HELLO, "stream": True}),
-    "completions": ("/v1/completions", {"model": "gpt-4o", "prompt": "hi"}),
-    "completions-stream": ("/v1/completions", {"model": "gpt-4o", "prompt": "hi", "stream": True}),
-    "responses": ("/v1/responses", {"model": "gpt-4o", "input": "hi"}),
-    "responses-stream": ("/v1/responses", {"model": "gpt-4o", "input": "hi", "stream": True}),
-    "backup-stream": ("/v1/chat/completions", {"model": BACKUP, "messages": HELLO, "stream": True}),
-    "embeddings": ("/v1/embeddings", {"model": "text-embedding-3-small", "input": ["a", "b c"]}),
+CALLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "chat": ("/v1/chat/completions", {"json": {"model": "gpt-4o", "messages": HELLO}}),
+    "chat-stream": (
+        "/v1/chat/completions",
+        {"json": {"model": "gpt-4o", "messages": HELLO, "stream": True}},
+    ),
+    "completions": ("/v1/completions", {"json": {"model": "gpt-4o", "prompt": "hi"}}),
+    "completions-stream": (
+        "/v1/completions",
+        {"json": {"model": "gpt-4o", "prompt": "hi", "stream": True}},
+    ),
+    "responses": ("/v1/responses", {"json": {"model": "gpt-4o", "input": "hi"}}),
+    "responses-stream": (
+        "/v1/responses",
+        {"json": {"model": "gpt-4o", "input": "hi", "stream": True}},
+    ),
+    "backup-stream": (
+        "/v1/chat/completions",
+        {"json": {"model": BACKUP, "messages": HELLO, "stream": True}},
+    ),
+    "embeddings": (
+        "/v1/embeddings",
+        {"json": {"model": "text-embedding-3-small", "input": ["a", "b c"]}},
+    ),
+    "moderations": ("/v1/moderations", {"json": {"input": ["hello", "how are you"]}}),
+    "rerank": ("/v1/rerank", {"json": {"query": "cats", "documents": ["cats purr", "dogs"]}}),
+    "speech": (
+        "/v1/audio/speech",
+        {"json": {"model": "tts-1", "voice": "alloy", "input": "Hello there."}},
+    ),
+    "transcription": (
+        "/v1/audio/transcriptions",
+        {"files": {"file": ("a.mp3", spoken_mp3())}, "data": {"model": "whisper-1"}},
+    ),
 }
+"""Every API that calls a model, as a named key's client would: path and request."""
+
+
+CALLS_OF_TEXT = (
+    "chat",
+    "chat-stream",
+    "completions",
+    "completions-stream",
+    "responses",
+    "responses-stream",
+    "backup-stream",
+    "embeddings",
+)
+
+
+def call_as(server: Any, key: str, path: str, request: dict[str, Any]) -> httpx.Response:
+    headers = {"authorization": f"Bearer {key}"}
+    return httpx.post(f"{server.url}{path}", headers=headers, timeout=30, **request)
 
 
 def sent_usage(emulator: Any) -> tuple[int, int]:
@@ -51,29 +96,29 @@ def row_of(rows: list[dict[str, Any]]) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("call", CALLS)
 def test_every_answer_counts_once_with_the_upstreams_tokens(keys_gateway, emulator, call):
-    path, body = CALLS[call]
-    secret, key = mint_key(keys_gateway, name=call)
+    """On every API, the media ones included, none with code of its own for it."""
+    path, request = CALLS[call]
+    secret, key = mint_key(keys_gateway, name=call, rpm=100)
     for _ in range(3):
-        answer = post(keys_gateway, path, body, key=secret)
+        answer = call_as(keys_gateway, secret, path, request)
         assert answer.status_code == 200, answer.text
-        assert answer.text
+        assert answer.content
+        assert answer.headers["x-ratelimit-limit-requests"] == "100"
     models = {run["model"] for run in upstream_runs(emulator)}
-    assert len(models) == 1 and len(upstream_runs(emulator)) == 3
+    calls = 2 if call == "moderations" else 1  # one model call per input there, tokens summed
+    assert len(models) == 1 and len(upstream_runs(emulator)) == 3 * calls
     model = models.pop()
-    assert model == {"backup-stream": BACKUP, "embeddings": EMBEDDING_MODEL}.get(call, PRIMARY)
-    assert row_of(usage_rows(keys_gateway, key_id=key["id"])) == (
-        model,
-        3,
-        *sent_usage(emulator),
-        0,
-    )
+    if call in CALLS_OF_TEXT:
+        assert model == {"backup-stream": BACKUP, "embeddings": EMBEDDING_MODEL}.get(call, PRIMARY)
+    row = row_of(usage_rows(keys_gateway, key_id=key["id"]))
+    assert row == (model, 3, *sent_usage(emulator), 0)
 
 
 def test_a_stream_that_fails_after_its_first_byte_counts_as_an_error(keys_gateway, emulator):
     secret, key = mint_key(keys_gateway, name="cut")
-    path, body = CALLS["chat-stream"]
+    path, request = CALLS["chat-stream"]
     emulator.add_fault(model=PRIMARY, error_after_chunks=2)
-    answer = post(keys_gateway, path, body, key=secret)
+    answer = call_as(keys_gateway, secret, path, request)
     assert answer.status_code == 200
     assert '"error"' in answer.text, "the stream ends with an error event"
     assert row_of(usage_rows(keys_gateway, key_id=key["id"])) == (PRIMARY, 1, 0, 0, 1)
@@ -81,17 +126,17 @@ def test_a_stream_that_fails_after_its_first_byte_counts_as_an_error(keys_gatewa
 
 def test_a_failed_answer_counts_under_the_model_that_failed(keys_gateway, emulator):
     secret, key = mint_key(keys_gateway, name="failed")
-    path, body = CALLS["chat"]
+    path, request = CALLS["chat"]
     emulator.add_fault(model=PRIMARY, status=400, code=5004)
-    assert post(keys_gateway, path, body, key=secret).status_code == 400
+    assert call_as(keys_gateway, secret, path, request).status_code == 400
     assert row_of(usage_rows(keys_gateway, key_id=key["id"])) == (PRIMARY, 1, 0, 0, 1)
 
 
 def test_a_fallback_counts_once_under_the_model_that_answered(keys_gateway, emulator):
     secret, key = mint_key(keys_gateway, name="fallback")
-    path, body = CALLS["chat"]
+    path, request = CALLS["chat"]
     emulator.add_fault(model=PRIMARY, status=429, code=3040)
-    answer = post(keys_gateway, path, body, key=secret)
+    answer = call_as(keys_gateway, secret, path, request)
     assert answer.headers["x-gateway-model"] == BACKUP
     assert row_of(usage_rows(keys_gateway, key_id=key["id"])) == (
         BACKUP,
@@ -116,12 +161,12 @@ def test_requests_refused_before_any_model_call_are_no_usage(keys_gateway, emula
 
 def test_a_client_that_leaves_mid_stream_counts_as_an_error(keys_gateway, emulator):
     secret, key = mint_key(keys_gateway, name="leaver")
-    path, body = CALLS["chat-stream"]
+    path, request = CALLS["chat-stream"]
     emulator.add_fault(model=PRIMARY, chunk_delay_ms=200)
     with httpx.stream(
         "POST",
         f"{keys_gateway.url}{path}",
-        json=body,
+        json=request["json"],
         headers={"authorization": f"Bearer {secret}"},
         timeout=30,
     ) as response:
@@ -137,10 +182,10 @@ def test_a_client_that_leaves_mid_stream_counts_as_an_error(keys_gateway, emulat
 
 def test_the_metrics_carry_the_key_name(keys_gateway, emulator):
     secret, _ = mint_key(keys_gateway, name="metered")
-    path, body = CALLS["chat"]
+    path, request = CALLS["chat"]
     with gateway_output() as output:
-        named = post(keys_gateway, path, body, key=secret)
-        operator = post(keys_gateway, path, body)
+        named = call_as(keys_gateway, secret, path, request)
+        operator = call_as(keys_gateway, keys_gateway.api_key, path, request)
         named_log, named_emf = output.request(named.headers["x-request-id"])
         _, operator_emf = output.request(operator.headers["x-request-id"])
     (directive,) = named_emf["_aws"]["CloudWatchMetrics"]

@@ -14,6 +14,8 @@ import pytest
 from helpers import OPENAI_SPEC, ROOT
 from refusals import REFUSED_EXAMPLES, rows
 
+from gateway.apis.audio.parameters import SPEECH, TRANSCRIPTIONS, TRANSLATIONS
+from gateway.apis.audio.schemas import SpeechRequest, TranscriptionRequest, TranslationRequest
 from gateway.apis.chat.dialect import Chat
 from gateway.apis.chat.parameters import CHAT_COMPLETIONS
 from gateway.apis.chat.schemas import ChatCompletionRequest
@@ -22,6 +24,8 @@ from gateway.apis.completions.parameters import COMPLETIONS
 from gateway.apis.completions.schemas import CompletionRequest
 from gateway.apis.embeddings.parameters import EMBEDDINGS
 from gateway.apis.embeddings.schemas import EmbeddingRequest
+from gateway.apis.moderations.parameters import MODERATIONS
+from gateway.apis.moderations.schemas import ModerationRequest
 from gateway.app import parameter_tables
 from gateway.core import parameters, tokens
 from gateway.core.catalog import GPT_OSS_EFFORTS, KNOWN_MODELS, Capabilities
@@ -38,6 +42,10 @@ SCHEMAS = {
     "CreateChatCompletionRequest": (CHAT_COMPLETIONS, ChatCompletionRequest),
     "CreateCompletionRequest": (COMPLETIONS, CompletionRequest),
     "CreateEmbeddingRequest": (EMBEDDINGS, EmbeddingRequest),
+    "CreateTranscriptionRequest": (TRANSCRIPTIONS, TranscriptionRequest),
+    "CreateTranslationRequest": (TRANSLATIONS, TranslationRequest),
+    "CreateSpeechRequest": (SPEECH, SpeechRequest),
+    "CreateModerationRequest": (MODERATIONS, ModerationRequest),
 }
 WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {}}}
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {}}}

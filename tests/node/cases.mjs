@@ -9,7 +9,7 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { generateText, Output, stepCountIs, streamText, tool } from "ai";
-import OpenAI from "openai";
+import OpenAI, { toFile } from "openai";
 import { zodResponseFormat } from "openai/helpers/zod";
 import { z } from "zod";
 
@@ -149,6 +149,34 @@ cases.openai_errors = async () => {
     }
   }
   return raised;
+};
+
+// Speech streamed as it is made, then the same audio uploaded for its transcript (the emulator's
+// speech transcribes back to its text).
+cases.openai_speech_round_trip = async () => {
+  const spoken = "Node speaks through the gateway.";
+  const response = await client.audio.speech.create({ model: "tts-1", voice: "nova", input: spoken });
+  let chunks = 0;
+  const parts = [];
+  for await (const chunk of response.body) {
+    chunks += 1;
+    parts.push(Buffer.from(chunk));
+  }
+  const audio = Buffer.concat(parts);
+  const transcript = await client.audio.transcriptions.create({
+    model: "whisper-1",
+    file: await toFile(audio, "spoken.mp3", { type: "audio/mpeg" }),
+    response_format: "verbose_json",
+    timestamp_granularities: ["word"],
+  });
+  return {
+    content_type: response.headers.get("content-type"),
+    model: response.headers.get("x-gateway-model"),
+    chunks,
+    starts: audio.subarray(0, 3).toString("latin1"),
+    text: transcript.text,
+    words: transcript.words.length,
+  };
 };
 
 // ---- Vercel AI SDK, through each provider ------------------------------------------------------

@@ -10,7 +10,19 @@ import time
 from contextlib import AsyncExitStack
 from types import ModuleType
 
-from gateway.apis import admin, chat, completions, embeddings, health, models, responses, site
+from gateway.apis import (
+    admin,
+    audio,
+    chat,
+    completions,
+    embeddings,
+    health,
+    models,
+    moderations,
+    rerank,
+    responses,
+    site,
+)
 from gateway.core.auth import require_api_key
 from gateway.core.config import Settings
 from gateway.core.cors import CORS
@@ -30,6 +42,9 @@ APIS: tuple[ModuleType, ...] = (
     responses,
     models,
     embeddings,
+    audio,
+    moderations,
+    rerank,
     health,
     site,
     admin,
@@ -83,7 +98,9 @@ class Gateway:
         self.clock = clock
         self._services: Services | None = None
         self._stack = AsyncExitStack()
-        app: ASGIApp = BodySizeLimit(self.dispatch, max_bytes=settings.max_body_bytes)
+        upload_limit = min(settings.max_upload_bytes, settings.max_body_bytes)
+        uploads = {r.path: (upload_limit, r.upload) for r in self.router.routes if r.upload}
+        app: ASGIApp = BodySizeLimit(self.dispatch, settings.max_body_bytes, uploads)
         app = CORS(
             app,
             allow_origins=settings.cors_origins,

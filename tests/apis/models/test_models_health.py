@@ -29,6 +29,34 @@ EMBEDDING_MODELS = (
     "@cf/baai/bge-large-en-v1.5",
     "@cf/baai/bge-m3",
 )
+MEDIA = {
+    "speech-recognition": (
+        "whisper-1",
+        "gpt-4o-transcribe",
+        "gpt-4o-mini-transcribe",
+        "@cf/openai/whisper-large-v3-turbo",
+        "@cf/openai/whisper",
+        "@cf/openai/whisper-tiny-en",
+        "@cf/deepgram/nova-3",
+    ),
+    "text-to-speech": (
+        "tts-1",
+        "tts-1-hd",
+        "gpt-4o-mini-tts",
+        "@cf/deepgram/aura-2-en",
+        "@cf/deepgram/aura-1",
+        "@cf/deepgram/aura-2-es",
+        "@cf/myshell-ai/melotts",
+    ),
+    "moderation": ("omni-moderation-latest", "text-moderation-latest", "@cf/meta/llama-guard-3-8b"),
+    "rerank": (
+        "rerank-v3.5",
+        "rerank-english-v3.0",
+        "rerank-multilingual-v3.0",
+        "@cf/baai/bge-reranker-base",
+    ),
+}
+"""The media APIs' aliases and models, by the task /v1/models gives them."""
 CONFIGURED = (
     PRIMARY,
     BACKUP,
@@ -36,7 +64,15 @@ CONFIGURED = (
     *BACKUP_ALIASES,
     *EMBEDDING_ALIASES,
     *EMBEDDING_MODELS,
+    *(model for models in MEDIA.values() for model in models),
 )
+TASKS = {
+    "Text Generation",
+    "Text Embeddings",
+    "Automatic Speech Recognition",
+    "Text-to-Speech",
+    "Text Classification",
+}
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
 SECRETS = (*KEYS, CF_TOKEN)
 
@@ -62,6 +98,16 @@ def test_models_list_has_aliases_and_configured_models(gateway, emulator, openai
     assert ids[: len(CONFIGURED)] == list(CONFIGURED)
 
 
+def test_each_model_says_its_task(gateway, emulator):
+    listed = get(gateway, "/v1/models", **AUTH).json()["data"]
+    tasks = {model["id"]: model["task"] for model in listed}
+    assert tasks["gpt-4o"] == tasks[PRIMARY] == "text-generation"
+    assert tasks["text-embedding-3-small"] == "embedding"
+    for task, models in MEDIA.items():
+        assert {tasks[model] for model in models} == {task}
+    assert tasks["@cf/zai-org/glm-4.7-flash"] == "text-generation", "from the catalogue"
+
+
 def test_the_catalogue_adds_cloudflares_other_models_once(start_gateway, emulator, openai_schemas):
     with start_gateway() as server:
         ids = listed_ids(server, openai_schemas)
@@ -71,8 +117,8 @@ def test_the_catalogue_adds_cloudflares_other_models_once(start_gateway, emulato
         model = get(server, f"/v1/models/{other}", **AUTH).json()
         assert model["owned_by"] == "cloudflare"
     searches = [r for r in emulator.requests() if r["route"] == "search"]
-    assert len(searches) == 2, "the catalogue is cached"
-    assert {s["query"]["task"] for s in searches} == {"Text Generation", "Text Embeddings"}
+    assert len(searches) == len(TASKS), "the catalogue is cached"
+    assert {s["query"]["task"] for s in searches} == TASKS
 
 
 def test_models_answer_without_the_catalogue(start_gateway, emulator, openai_schemas):
@@ -82,7 +128,7 @@ def test_models_answer_without_the_catalogue(start_gateway, emulator, openai_sch
         assert ids == list(CONFIGURED)
         listed_ids(server, openai_schemas)
     searches = [r for r in emulator.requests() if r["route"] == "search"]
-    assert len(searches) <= 2, "a failed fetch is not retried on every request"
+    assert len(searches) <= len(TASKS), "a failed fetch is not retried on every request"
 
 
 def test_the_catalogue_can_be_turned_off(start_gateway, emulator, openai_schemas):

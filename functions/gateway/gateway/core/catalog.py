@@ -92,13 +92,42 @@ EMBEDDING_MODELS = (
 )
 
 
+SPEECH_RECOGNITION = "Automatic Speech Recognition"
+TEXT_TO_SPEECH = "Text-to-Speech"
+RERANKING = "Text Classification"
+MODERATION = "Moderation"
+"""Llama Guard is a Text Generation model to Cloudflare; the gateway serves it as its own kind."""
+
+TRANSCRIPTION_ALIASES = ("whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe")
+TRANSCRIPTION_MODELS = (
+    "@cf/openai/whisper-large-v3-turbo",
+    "@cf/openai/whisper",
+    "@cf/openai/whisper-tiny-en",
+    "@cf/deepgram/nova-3",
+)
+SPEECH_ALIASES = ("tts-1", "tts-1-hd", "gpt-4o-mini-tts")
+SPEECH_MODELS = (
+    "@cf/deepgram/aura-2-en",
+    "@cf/deepgram/aura-1",
+    "@cf/deepgram/aura-2-es",
+    "@cf/myshell-ai/melotts",
+)
+MODERATION_ALIASES = ("omni-moderation-latest", "text-moderation-latest")
+MODERATION_MODELS = ("@cf/meta/llama-guard-3-8b",)
+RERANK_ALIASES = ("rerank-v3.5", "rerank-english-v3.0", "rerank-multilingual-v3.0")
+"""Cohere's names, which Cohere-style clients default to."""
+RERANK_MODELS = ("@cf/baai/bge-reranker-base",)
+
+
 @dataclass(frozen=True)
 class TaskModels:
     """The models of one Workers AI task the gateway serves (`task` is Cloudflare's task name,
     as its catalogue says): the OpenAI names that stand for them (`aliases`), the `primary` model
     (the default, named in a 404's hint), the `backup` every model known to exist falls back to
     (None: no fallback), and the other `models` known to exist. `label` names the kind in
-    messages ("text-generation", "embedding")."""
+    messages ("text-generation", "embedding") and is each model's `task` in GET /v1/models.
+    `name` is the key `Catalog.chain` is asked with: the task, unless two kinds of model share
+    one Cloudflare task (Llama Guard is Text Generation to Cloudflare, moderation here)."""
 
     task: str
     label: str
@@ -106,6 +135,11 @@ class TaskModels:
     backup: str | None = None
     aliases: dict[str, str] = field(default_factory=dict)
     models: tuple[str, ...] = ()
+    name: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.name or self.task
 
     def known(self) -> tuple[str, ...]:
         """Every model of this task known to exist, the primary and the backup first."""
@@ -133,7 +167,48 @@ def task_models(settings: Settings) -> list[TaskModels]:
             EMBEDDING_ALIASES,
             EMBEDDING_MODELS,
         ),
+        _media(
+            SPEECH_RECOGNITION,
+            "speech-recognition",
+            settings.transcription_model,
+            settings.transcription_backup_model,
+            TRANSCRIPTION_ALIASES,
+            TRANSCRIPTION_MODELS,
+        ),
+        _media(
+            TEXT_TO_SPEECH,
+            "text-to-speech",
+            settings.speech_model,
+            settings.speech_backup_model,
+            SPEECH_ALIASES,
+            SPEECH_MODELS,
+        ),
+        _media(
+            TEXT_GENERATION,
+            "moderation",
+            settings.moderation_model,
+            "",
+            MODERATION_ALIASES,
+            MODERATION_MODELS,
+            name=MODERATION,
+        ),
+        _media(RERANKING, "rerank", settings.rerank_model, "", RERANK_ALIASES, RERANK_MODELS),
     ]
+
+
+def _media(
+    task: str,
+    label: str,
+    primary: str,
+    backup: str,
+    aliases: tuple[str, ...],
+    models: tuple[str, ...],
+    name: str = "",
+) -> TaskModels:
+    """A task whose aliases all stand for its primary; an empty backup is none."""
+    return TaskModels(
+        task, label, primary, backup or None, dict.fromkeys(aliases, primary), models, name
+    )
 
 
 def model_not_found(name: str, examples: str) -> GatewayError:
@@ -166,7 +241,7 @@ class Catalog:
     ) -> None:
         self.catalogue = catalogue
         """Cloudflare's own list, which only adds to the names known here."""
-        self.tasks = {task.task: task for task in tasks or task_models(settings)}
+        self.tasks = {task.key: task for task in tasks or task_models(settings)}
         text = self.tasks[TEXT_GENERATION]
         self.primary, self.backup = text.primary, text.backup
         self.aliases = text.aliases
@@ -177,10 +252,10 @@ class Catalog:
             alias: model for task in self.tasks.values() for alias, model in task.aliases.items()
         }
         self.known = {
-            model: task.task for task in reversed(self.tasks.values()) for model in task.known()
+            model: task.key for task in reversed(self.tasks.values()) for model in task.known()
         }
 
-    async def _exists(self, name: str, model: str, task: str) -> bool:
+    async def _exists(self, name: str, model: str, task: TaskModels) -> bool:
         """True when `model` (the one `name` stands for) is known to exist for `task`; False
         when the catalogue cannot tell (unavailable). A 404 when the catalogue has no such
         model, a 400 when it has it for another task."""
@@ -189,12 +264,13 @@ class Catalog:
             entry = (await self.catalogue.current()).get(model)
             if entry is None and self.catalogue.available:
                 raise model_not_found(model, "a name from GET /v1/models")
-            found = entry.task if entry else None
-        if found is not None and found != task:
+            # Cloudflare's task, which a kind of our own (moderation) shares with another
+            found = None if entry is None else task.key if entry.task == task.task else entry.task
+        if found is not None and found != task.key:
             named = f"`{name}`" if name == model else f"`{name}` (`{model}`)"
             raise GatewayError(
                 400,
-                f"The model {named} does {found}, not {task}.",
+                f"The model {named} does {found}, not {task.key}.",
                 code="model_not_supported",
                 param="model",
             )
@@ -244,24 +320,35 @@ class Catalog:
                 f"one of the aliases ({', '.join(models.aliases)}) or a Workers AI "
                 f"{models.label} model such as `{models.primary}`",
             )
-        if not await self._exists(name, model, task):
+        if not await self._exists(name, model, models):
             return [model]
         if models.backup is None or model == models.backup:
             return [model]
         return [model, models.backup]
 
-    def listed(self) -> list[tuple[str, str]]:
-        """(id, owner) pairs for /v1/models: the configured text-generation models and their
-        aliases, then per other task its aliases and its known models (Cloudflare's catalogue
-        lists the rest)."""
+    def listed(self) -> list[tuple[str, str, str]]:
+        """(id, owner, task label) for /v1/models: the configured text-generation models and
+        their aliases, then per other task its aliases and its known models (Cloudflare's
+        catalogue lists the rest)."""
         text = self.tasks[TEXT_GENERATION]
         models = [(model, "cloudflare") for model in (text.primary, text.backup) if model]
         models += [(alias, "workers-ai-gateway") for alias in text.aliases]
+        rows = [(model, owner, text.label) for model, owner in models]
         for task in self.tasks.values():
             if task is not text:
-                models += [(alias, "workers-ai-gateway") for alias in task.aliases]
-                models += [(model, "cloudflare") for model in task.known()]
-        return list(dict(models).items())
+                rows += [(alias, "workers-ai-gateway", task.label) for alias in task.aliases]
+                rows += [(model, "cloudflare", task.label) for model in task.known()]
+        first: dict[str, tuple[str, str, str]] = {}
+        for row in rows:
+            first.setdefault(row[0], row)
+        return list(first.values())
+
+    def label_of(self, cloudflare_task: str) -> str:
+        """The label of the first task served for one of Cloudflare's tasks (else the task)."""
+        for task in self.tasks.values():
+            if task.task == cloudflare_task:
+                return task.label
+        return cloudflare_task
 
 
 def _created(value: Any) -> int:

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     default_model: str = "@cf/meta/llama-4-scout-17b-16e-instruct"
     backup_model: str = "@cf/openai/gpt-oss-120b"
     default_max_tokens: int = Field(default=4096, ge=1)
+    # The audio, moderation and rerank APIs' models (an empty backup: no fallback).
+    transcription_model: str = "@cf/openai/whisper-large-v3-turbo"
+    transcription_backup_model: str = "@cf/openai/whisper"
+    speech_model: str = "@cf/deepgram/aura-2-en"
+    speech_backup_model: str = "@cf/deepgram/aura-1"
+    moderation_model: str = "@cf/meta/llama-guard-3-8b"
+    rerank_model: str = "@cf/baai/bge-reranker-base"
 
     cors_allow_origins: str = "*"
     log_level: str = "INFO"
@@ -53,6 +60,9 @@ class Settings(BaseSettings):
     parameters_secrets_extension_http_port: int = Field(default=2773, gt=0, lt=65536)
     catalogue_ttl: float = Field(default=3600.0, ge=0)
     max_body_bytes: int = Field(default=6 * 1024 * 1024, gt=0)
+    # A Function URL carries at most 6 MB per request, and base64-encodes a multipart body
+    # (4/3 larger): 4.5 MB of upload leaves room for the event's headers.
+    max_upload_bytes: int = Field(default=4_500_000, gt=0)
     max_image_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     # Per request, data URIs included: a Lambda of 512 MB holds a few copies of 10 MiB of
     # images (the bytes, their base64, the upstream body) with room to spare.

@@ -89,12 +89,10 @@ async def _one(piece: Piece) -> AsyncIterator[Piece]:
     yield piece
 
 
-async def _bounded(
-    pieces: AsyncIterator[Piece], deadline: Deadline, idle: float
-) -> AsyncIterator[Piece]:
-    """The pieces of a started stream, each within `idle` seconds of the one before and all
-    before the request's deadline; past either, UpstreamError (the relay then ends the stream
-    with an error event and [DONE]).
+async def bounded(pieces: AsyncIterator[T], deadline: Deadline, idle: float) -> AsyncIterator[T]:
+    """The pieces of a started stream (text pieces, audio chunks), each within `idle` seconds of
+    the one before and all before the request's deadline; past either, UpstreamError (the
+    relay then ends the stream with an error event and [DONE]).
 
     One timer serves the whole stream, armed while a piece is awaited and disarmed while the
     client's side has it (a timeout must never cancel the relay's own sending): per piece that
@@ -191,4 +189,4 @@ async def open_stream(
     except BaseException:
         await stack.aclose()
         raise
-    return model, _bounded(pieces, deadline, svc.settings.stream_idle_timeout), stack
+    return model, bounded(pieces, deadline, svc.settings.stream_idle_timeout), stack

@@ -207,11 +207,18 @@ class JSONResponse(Response):
         super().__init__(dumps(content), status, headers, b"application/json")
 
 
+class Abort(Exception):
+    """Raised by a `StreamingResponse`'s chunks to break its body off: the connection closes
+    without the body's end, so the client sees it incomplete rather than whole (for bodies,
+    such as audio, that have no way to carry an error)."""
+
+
 class StreamingResponse:
     """A body sent piece by piece as `chunks` yields them (server-sent events by default).
 
     A client that leaves mid-stream is noticed by `disconnect.CancelOnDisconnect`, which
-    cancels the request: `chunks` is then closed where it waits, as a cancelled task.
+    cancels the request: `chunks` is then closed where it waits, as a cancelled task. `chunks`
+    may raise `Abort` to leave the body unfinished.
     """
 
     __slots__ = ("chunks", "headers", "status")
@@ -229,9 +236,12 @@ class StreamingResponse:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
-        async for chunk in self.chunks:
-            if chunk:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        try:
+            async for chunk in self.chunks:
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except Abort:
+            return  # no end of body: the server closes the connection
         await send({"type": "http.response.body", "body": b""})
 
 
@@ -263,6 +273,10 @@ class Route:
     `stream`: the 200 answer may instead be an SSE stream: its description, and the model of
     one event (or None when the events are not one schema).
     `query`: the model the endpoint validates its query parameters with.
+    `upload`: the body is `multipart/form-data` (`body` validates its fields) limited to
+    MAX_UPLOAD_BYTES; a larger one is a 413 naming this field (`limits.BodySizeLimit`).
+    `answers`: media types the 200 answer may also have, each with its JSON schema (binary
+    audio, plain text).
     `status`: the status of its success (201 for a creation).
     """
 
@@ -278,6 +292,8 @@ class Route:
     stream: tuple[str, type[BaseModel] | None] | None = None
     query: type[BaseModel] | None = None
     documented: bool = True
+    upload: str | None = None
+    answers: tuple[tuple[str, dict[str, Any]], ...] = ()
     access: Access = "metered"
     status: int = 200
 

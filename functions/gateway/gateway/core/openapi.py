@@ -88,13 +88,14 @@ def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, An
     if parameters := _parameters(route):
         operation["parameters"] = parameters
     if route.body is not None:
-        operation["requestBody"] = {
-            "content": _json(schemas[(route.body, "validation")]),
-            "required": True,
-        }
+        schema = schemas[(route.body, "validation")]
+        media = "multipart/form-data" if route.upload else "application/json"
+        operation["requestBody"] = {"content": {media: {"schema": schema}}, "required": True}
     ok: dict[str, Any] = {"description": "Successful Response"}
     if route.response_model is not None:
         ok["content"] = _json(schemas[(route.response_model, "serialization")])
+    for media, answer in route.answers:
+        ok.setdefault("content", {})[media] = {"schema": answer}
     if route.stream is not None:
         description, event = route.stream
         ok["description"] = description

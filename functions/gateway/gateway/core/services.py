@@ -52,7 +52,7 @@ async def open_services(settings: Settings, clock: Clock = time.time) -> AsyncIt
         tasks = task_models(settings)
         catalogue = UpstreamCatalogue(
             lambda task: upstream.search_models(task, CATALOGUE_TIMEOUT),
-            tuple(models.task for models in tasks),
+            tuple(dict.fromkeys(models.task for models in tasks)),
             ttl=settings.catalogue_ttl,
         )
         store = open_store(settings)

@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import Any
@@ -166,6 +167,11 @@ STREAM_KEYS = ("response", "choices", "tool_calls", "usage")
 """A stream event carries at least one of these: native pieces or OpenAI chunks."""
 
 
+def _nothing(result: Any) -> bool:
+    """No result is expected: a JSON answer can only be an error."""
+    return False
+
+
 def _invalid(status: int, what: str) -> UpstreamError:
     return UpstreamError(f"it answered {status} with {what}.", status=status, kind="invalid")
 
@@ -248,6 +254,61 @@ def _parsed_url(url: str) -> httpx.URL:
     """An `httpx.URL`, parsed once per distinct model URL: httpx parses a URL given as text
     anew on every request (some 10 µs each time)."""
     return httpx.URL(url)
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A request body sent as it is rather than as JSON (audio for Whisper and Nova-3), with its
+    Content-Type and the options that go in the query string."""
+
+    content: bytes
+    content_type: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+Body = dict[str, Any] | RawBody
+"""What `/run/{model}` is sent: a JSON object, or raw bytes."""
+
+
+def _request_args(body: Body, headers: dict[str, str]) -> dict[str, Any]:
+    """httpx's arguments for a body: JSON, or raw bytes with their type and query string."""
+    if isinstance(body, RawBody):
+        return {
+            "content": body.content,
+            "params": dict(body.params),
+            "headers": {**headers, "content-type": body.content_type},
+        }
+    return {"content": dumps(body), "headers": {**headers, **JSON_CONTENT}}
+
+
+@dataclass
+class BinaryAnswer:
+    """A `/run` answer that is bytes (audio, an image), or the JSON result of a model that answers
+    its bytes inside JSON (MeloTTS's base64 audio, FLUX's image).
+
+    For bytes: `media_type` is the answer's Content-Type (without parameters), `first` its first
+    bytes (in hand before anything is answered, so a failure there can still fall back) and
+    `chunks()` the whole body as it arrives. For JSON: `result` is the envelope's result, with
+    the shape the caller expected, and there are no bytes.
+    """
+
+    media_type: str
+    first: bytes = b""
+    rest: AsyncIterator[bytes] | None = None
+    result: Any = None
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self.first:
+            yield self.first
+        if self.rest is not None:
+            async for chunk in self.rest:
+                if chunk:
+                    yield chunk
+
+
+def _media_type(response: httpx.Response) -> str:
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.partition(";")[0].strip().lower()
 
 
 class WorkersAI:
@@ -342,25 +403,88 @@ class WorkersAI:
     async def run(
         self,
         model: str,
-        body: dict[str, Any],
+        body: Body,
         read_timeout: float,
         expected: Shape = is_text_result,
         headers: Mapping[str, str] | None = None,
     ) -> Any:
         """POST /run/{model} (with `headers` besides the token) and return the envelope's
         result, checked to have the `expected` shape (text generation unless told otherwise).
-        Raises UpstreamError."""
+        `body` is JSON, or a `RawBody` sent as it is. Raises UpstreamError."""
         url, auth = await self._target(model)
         try:
             response = await self.http.post(
                 url,
-                content=dumps(body),
-                headers={**auth, **JSON_CONTENT, **(headers or {})},
+                **_request_args(body, {**auth, **(headers or {})}),
                 timeout=self._timeout(read_timeout),
             )
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
         return self._result(response, response.content, expected)
+
+    @asynccontextmanager
+    async def binary(
+        self,
+        model: str,
+        body: Body,
+        read_timeout: float,
+        media: tuple[str, ...],
+        expected: Shape | None = None,
+        signature: Callable[[bytes], bool] | None = None,
+    ) -> AsyncIterator[BinaryAnswer]:
+        """POST /run/{model} for an answer in bytes whose Content-Type starts with one of
+        `media` (`"audio/"`, `"image/png"`...); yields it once its first bytes are in hand,
+        and closes the upstream response when the block ends.
+
+        A JSON answer is an error, or (when `expected` is given) a result of that shape,
+        yielded as `result`. Raises UpstreamError for an error status, an error object (also
+        under another Content-Type: bytes that begin with `{` are no audio or image), a
+        Content-Type not in `media`, an empty body, or first bytes that `signature` (when
+        given) says are not the format asked for; reading the later chunks raises it for a
+        broken connection.
+        """
+        url, auth = await self._target(model)
+        request = self.http.build_request(
+            "POST", url, **_request_args(body, auth), timeout=self._timeout(read_timeout)
+        )
+        try:
+            response = await self.http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from None
+        try:
+            media_type = _media_type(response)
+            if not response.is_success or media_type == "application/json":
+                content = await self._read(response)
+                yield BinaryAnswer(
+                    media_type, result=self._result(response, content, expected or _nothing)
+                )
+                return
+            if not media_type.startswith(media):
+                raise _invalid(response.status_code, f"a `{media_type or 'untyped'}` body")
+            chunks = self._chunks(response)
+            first = await anext(chunks, b"")
+            if not first:
+                raise _invalid(response.status_code, "an empty body")
+            if first.startswith(b"{"):
+                content = first + b"".join([chunk async for chunk in chunks])
+                self._result(response, content, _nothing)  # raises: an error, or no shape
+            if signature is not None and not signature(first):
+                raise _invalid(
+                    response.status_code, f"bytes that are not the {media_type} asked for"
+                )
+            yield BinaryAnswer(media_type, first, chunks)
+        finally:
+            await response.aclose()
+
+    async def _chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        """The body's non-empty chunks as they arrive; UpstreamError when the connection
+        breaks."""
+        try:
+            async for chunk in response.aiter_bytes():
+                if chunk:
+                    yield chunk
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from None
 
     @asynccontextmanager
     async def stream(

@@ -1,6 +1,7 @@
 """GET /v1/models and /v1/models/{id}: the configured models, the chat and embedding aliases and
-the embedding models first, then the rest of Cloudflare's catalogue (text generation and
-embeddings) when it can be had."""
+the embedding models first, then each other task's aliases and models, then the rest of
+Cloudflare's catalogue (of the tasks served) when it can be had. Each model says its `task`
+(an extension: the kind of endpoint that takes it)."""
 
 from __future__ import annotations
 
@@ -14,18 +15,28 @@ from gateway.core.services import Services
 CREATED = 1_700_000_000  # for aliases, and models the catalogue gives no date for
 
 
-def _model(model_id: str, owner: str, created: int) -> dict[str, Any]:
-    return {"id": model_id, "object": "model", "created": created or CREATED, "owned_by": owner}
+def _model(model_id: str, owner: str, created: int, task: str) -> dict[str, Any]:
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": created or CREATED,
+        "owned_by": owner,
+        "task": task,
+    }
 
 
 async def _models(catalog: Catalog) -> dict[str, dict[str, Any]]:
     upstream = await catalog.catalogue.current()
     models = {
-        model_id: _model(model_id, owner, entry.created if (entry := upstream.get(model_id)) else 0)
-        for model_id, owner in catalog.listed()
+        model_id: _model(
+            model_id, owner, entry.created if (entry := upstream.get(model_id)) else 0, task
+        )
+        for model_id, owner, task in catalog.listed()
     }
     for name, entry in sorted(upstream.items()):
-        models.setdefault(name, _model(name, "cloudflare", entry.created))
+        models.setdefault(
+            name, _model(name, "cloudflare", entry.created, catalog.label_of(entry.task))
+        )
     return models
 
 

@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Model(BaseModel):
@@ -10,6 +10,11 @@ class Model(BaseModel):
     object: Literal["model"]
     created: int
     owned_by: str
+    task: str = Field(
+        description="The gateway's extension: the kind of model (text-generation, embedding, "
+        "speech-recognition, text-to-speech, moderation, rerank), i.e. the endpoint that "
+        "takes it."
+    )
 
 
 class ModelList(BaseModel):
