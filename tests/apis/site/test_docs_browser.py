@@ -271,6 +271,8 @@ def test_console_speaks_the_responses_api(
     page: WebDriver, gateway: Any, emulator: Any, stream: bool
 ) -> None:
     _enter_key(page, gateway.api_key)
+    # The live models replace the model list's options: choose one once they are in.
+    _wait(page, lambda d: _text(d, "models-source").startswith("Live"))
     Select(page.find_element(By.ID, "api")).select_by_value("responses")
     Select(page.find_element(By.ID, "model")).select_by_value("gpt-4o-mini")
     _send(page, "Hello from the Responses console", stream=stream)
