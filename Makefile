@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PYTHONPATH := $(CURDIR)/functions/gateway:$(CURDIR)
 
-.PHONY: help dev test lint typecheck format openapi parameters emulator clean
+.PHONY: help dev test lint typecheck format openapi parameters emulator keys clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -54,6 +54,11 @@ dev: $(STAMP) ## serve the gateway on http://127.0.0.1:8787 (the emulator withou
 
 emulator: $(STAMP) ## serve the Workers AI emulator alone
 	$(BIN)/python -m emulator
+
+# Named keys through the admin API of BASE_URL, with the operator key API_KEY (WORKER_API_KEY,
+# else the key `make dev` keeps): make keys ARGS="create --name alice --rpm 60"; ARGS=--help.
+keys: $(STAMP) ## manage named keys: make keys ARGS="create|list|show|update|revoke|usage ..."
+	BASE_URL="$(BASE_URL)" API_KEY="$(API_KEY)" $(BIN)/python scripts/keys.py $(ARGS)
 
 test: $(STAMP) $(CLIENTS) aws-check ## lint, type-check, the offline AWS checks and every test (what CI runs)
 	$(BIN)/ruff check .

@@ -15,6 +15,11 @@ Then images (b64_json), which the floor does not do: the same image asked of the
 `/run/{model}` and of the gateway, taking turns, for a model answering base64 in JSON (FLUX.1
 schnell) and one answering raw PNG (SDXL); the p50 the gateway adds and its CPU per image.
 
+Then what a named key costs (docs/keys.md): the same gateway answers chats for its operator key,
+for a named key without limits, and for one with rpm, tpm and a monthly budget (every request
+then counted in the key store, SQLite here), taking turns; the report gives their latency and
+the gateway's CPU per request, and what each named key adds over the operator key.
+
 Then cold start, best of several runs: the import of IMPORT_MODULE alone, and from spawning the
 server (the gateway through run.sh, the floor through uvicorn, each on the same interpreter) to
 the first answered GET /health and the first answered chat, floor and gateway taking turns. The
@@ -460,6 +465,48 @@ async def images(
     return out
 
 
+async def mint(client: httpx.AsyncClient, gateway: Target, **fields: Any) -> str:
+    """A named key made through the gateway's admin API with its operator key; its secret."""
+    url = gateway.url.replace("/v1/chat/completions", "/admin/keys")
+    response = await client.post(url, json=fields, headers=gateway.headers)
+    if response.status_code != 201:
+        raise SystemExit(f"cannot mint a named key: HTTP {response.status_code}: {response.text}")
+    secret: str = response.json()["key"]
+    return secret
+
+
+async def named_keys(
+    gateway: Target, pid: int, client: httpx.AsyncClient, count: int
+) -> dict[str, dict[str, float]]:
+    """Chats at c=1 for the operator key, a named key without limits and one with every limit
+    (never reached), taking turns for latency; then each alone for the gateway's CPU per
+    request. {key kind: {p50, p99, cpu_ms}}."""
+    unlimited = await mint(client, gateway, name=f"bench-{secrets.token_hex(4)}")
+    limited = await mint(
+        client,
+        gateway,
+        name=f"bench-limited-{secrets.token_hex(4)}",
+        rpm=10**9,
+        tpm=10**12,
+        monthly_token_budget=10**15,
+    )
+    kinds = [
+        gateway,
+        Target("named", gateway.url, {"authorization": f"Bearer {unlimited}"}, native=False),
+        Target("limited", gateway.url, {"authorization": f"Bearer {limited}"}, native=False),
+    ]
+    for target in kinds:
+        for _ in range(WARMUP):
+            await target.chat(client)
+    out = await sequential_chat(kinds, client, count)
+    for target in kinds:
+        before = cpu_seconds(pid)
+        for _ in range(count):
+            await target.chat(client)
+        out[target.name]["cpu_ms"] = (cpu_seconds(pid) - before) * 1000 / count
+    return {("operator" if name == gateway.name else name): v for name, v in out.items()}
+
+
 async def measure(
     targets: list[Target], pids: dict[str, int], emulator_url: str, args: argparse.Namespace
 ) -> dict[str, Any]:
@@ -504,6 +551,7 @@ async def measure(
             upstream, gateway, client, args.transcriptions, pids["gateway"]
         )
         image = await images(direct, gateway, client, args.image_requests, pids["gateway"])
+        keys = await named_keys(gateway, pids["gateway"], client, args.requests)
     return {
         "transcription": transcription,
         "images": image,
@@ -511,6 +559,7 @@ async def measure(
         "stream": stream,
         "concurrent": c16,
         "cpu_ms_per_request": cpu,
+        "named_keys": keys,
         "upstream": upstream_bodies,
     }
 
@@ -913,6 +962,7 @@ def print_report(report: dict[str, Any]) -> None:
         f"{t['gateway']['p99'] - t['emulator']['p99']:.2f} ms at p99; gateway CPU "
         f"{t['gateway_cpu_ms']:.2f} ms per transcription"
     )
+    print_named_keys(results["named_keys"])
     memory = report["memory_kib"]
     print(
         f"peak RSS: gateway {memory['gateway']['VmHWM'] / 1024:.1f} MiB, "
@@ -930,6 +980,29 @@ def print_report(report: dict[str, Any]) -> None:
         f"sizes, unzipped: function package {size['function_package'] / 2**20:.2f} MiB, "
         f"dependency layer {size['layer'] / 2**20:.1f} MiB ({size['layer_source']})\n"
     )
+
+
+def print_named_keys(keys: dict[str, dict[str, float]]) -> None:
+    """What a named key adds over the operator key, on the same gateway (c=1 chats)."""
+    operator = keys["operator"]
+    print(
+        "\nnamed keys, c=1 chats on one gateway (ms; CPU ms per request; + over the operator key):"
+    )
+    for kind, label in (
+        ("operator", "operator key"),
+        ("named", "named key, no limits"),
+        ("limited", "named key, rpm+tpm+budget"),
+    ):
+        row = keys[kind]
+        added = ""
+        if kind != "operator":
+            p50, p99 = row["p50"] - operator["p50"], row["p99"] - operator["p99"]
+            cpu = row["cpu_ms"] - operator["cpu_ms"]
+            added = f"  (+{p50:.2f} p50, +{p99:.2f} p99, +{cpu:.3f} CPU)"
+        print(
+            f"  {label:<28} p50 {row['p50']:6.2f}  p99 {row['p99']:6.2f}  "
+            f"CPU {row['cpu_ms']:6.3f}{added}"
+        )
 
 
 def print_cold_start(cold: dict[str, Any]) -> None:
@@ -1003,7 +1076,9 @@ def main(argv: list[str] | None = None) -> None:
     for name in ("API_KEYS_SECRET_ARN", "CLOUDFLARE_SECRET_ARN"):
         env.pop(name, None)
     upstream = emulator_url + EMULATOR_BASE
+    keys_dir = Path(tempfile.mkdtemp(prefix="bench-keys-"))
     gateway_env = env | {
+        "KEYS_DB_PATH": str(keys_dir / "keys.sqlite3"),
         "WORKER_API_KEY": key,
         "CLOUDFLARE_ACCOUNT_ID": "emulator",
         "CLOUDFLARE_API_TOKEN": "emulator",
@@ -1101,6 +1176,9 @@ def main(argv: list[str] | None = None) -> None:
         "cold_start": cold,
         "sizes": sizes(),
     }
+    for leftover in keys_dir.iterdir():
+        leftover.unlink()
+    keys_dir.rmdir()
     report["summary"] = summary(report["table"], cold)
     print_report(report)
     args.output.write_text(json.dumps(report, indent=2) + "\n")

@@ -132,6 +132,7 @@ def _generate(request: Request, chat: text.ChatRequest, spec: ModelSpec) -> text
         cache[session] = chat.messages
         while len(cache) > PROMPT_CACHE_SESSIONS:
             cache.pop(next(iter(cache)))
+    request.state.log_entry["usage"] = gen.usage
     return gen
 
 
@@ -171,8 +172,10 @@ async def _serve(request: Request, route: RouteName, handler: Handler) -> Respon
         "body": None,
         "body_bytes": None,
         "status": None,
+        "usage": None,
     }
     state.requests.append(entry)
+    request.state.log_entry = entry  # the handlers add the usage their answer carries
     try:
         _check_auth(request)
         raw = await request.body()
@@ -275,7 +278,9 @@ async def _run(
     if spec.kind == "rerank":
         return whole_json(envelope(rerank.rank(body)), fault)
     if spec.kind == "guard":
-        return whole_json(envelope(shapes.native_result(guard.judge(body, spec))), fault)
+        verdict = guard.judge(body, spec)
+        request.state.log_entry["usage"] = verdict.usage
+        return whole_json(envelope(shapes.native_result(verdict)), fault)
     if spec.kind == "embeddings":
         if "messages" in body or "prompt" in body:
             raise _task_mismatch(spec)
@@ -298,6 +303,7 @@ async def _chat(
     spec = _resolve(model)
     if spec.kind == "guard":
         gen = guard.judge(body, spec)
+        request.state.log_entry["usage"] = gen.usage
         return whole_json(shapes.chat_completion(gen, *_completion_id(request)), fault)
     if spec.kind != "chat":
         raise _task_mismatch(spec)
@@ -316,7 +322,9 @@ async def _embeddings(
         raise _task_mismatch(spec)
     texts = embeddings.parse_inputs(body.get("input"), "input")
     encoding = body.get("encoding_format") or "float"
-    return whole_json(embeddings.openai_result(spec, texts, encoding), fault)
+    result = embeddings.openai_result(spec, texts, encoding)
+    request.state.log_entry["usage"] = result["usage"]
+    return whole_json(result, fault)
 
 
 def _positive(request: Request, name: str, default: int) -> int:

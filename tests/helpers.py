@@ -4,6 +4,7 @@ the gateway's stdout."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -16,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -52,10 +54,11 @@ IMAGES_DIR = Path(tempfile.gettempdir()) / f"gateway-test-images-{os.getpid()}"
 
 
 class GatewayServer(ServerThread):
-    """The real gateway app under uvicorn in a background thread."""
+    """The real gateway app under uvicorn in a background thread (`clock`: the named keys'
+    time, which a test may move)."""
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(create_app(settings), lifespan="on", keep_alive=KEEP_ALIVE)
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(create_app(settings, clock), lifespan="on", keep_alive=KEEP_ALIVE)
         self.settings = settings
         self.api_key = KEYS[0]
 
@@ -76,6 +79,7 @@ def gateway_settings(emulator: EmulatorServer, **overrides: Any) -> Settings:
         "allow_private_image_urls": True,
         "responses_db_path": ":memory:",
         "images_dir": str(IMAGES_DIR),
+        "keys_db_path": ":memory:",
     }
     return Settings(_env_file=None, **(values | overrides))
 
@@ -466,3 +470,86 @@ def wait_ready(base_url: str) -> None:
         except httpx.HTTPError:
             assert time.monotonic() < deadline, "make dev never answered /health"
             time.sleep(0.1)
+
+
+# --- named keys -------------------------------------------------------------------------------
+
+KEYS_TABLE = "gateway-keys"
+USAGE_TABLE = "gateway-usage"
+
+
+class FakeClock:
+    """A clock that stands still until the test moves it (Unix seconds)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def utc(text: str) -> float:
+    """Unix seconds of an ISO time in UTC, e.g. `2026-12-31T23:59:30`."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def create_tables(client: Any) -> None:
+    """The two tables as `gateway.core.keys` documents them."""
+    client.create_table(
+        TableName=KEYS_TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    create_usage_table(client)
+
+
+def create_usage_table(client: Any) -> None:
+    client.create_table(
+        TableName=USAGE_TABLE,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=USAGE_TABLE,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+    )
+
+
+def operator_headers(server: GatewayServer) -> dict[str, str]:
+    return {"authorization": f"Bearer {server.api_key}"}
+
+
+def mint_key(server: GatewayServer, **fields: Any) -> tuple[str, dict[str, Any]]:
+    """A named key made through `POST /admin/keys` with the server's operator key: its secret
+    and its key object."""
+    response = httpx.post(
+        f"{server.url}/admin/keys", json=fields, headers=operator_headers(server), timeout=30
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body.pop("key"), body
+
+
+def usage_rows(server: GatewayServer, **query: str) -> list[dict[str, Any]]:
+    """`GET /admin/usage`'s rows (every key, this month by the server's clock, unless told)."""
+    response = httpx.get(
+        f"{server.url}/admin/usage", params=query, headers=operator_headers(server), timeout=30
+    )
+    assert response.status_code == 200, response.text
+    rows: list[dict[str, Any]] = response.json()["data"]
+    return rows

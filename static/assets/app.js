@@ -1,5 +1,6 @@
 // The docs page: configuration, quick-start samples, models, the live console and the reference.
 import { setUpAudio } from "./audio.js";
+import { loadOperatorView } from "./keys.js";
 import { h, renderReference } from "./reference.js";
 import { installHint, sampleCode } from "./samples.js";
 import { readEvents } from "./sse.js";
@@ -377,6 +378,7 @@ function setUpConsole() {
   keyInput.value = sessionStorage.getItem(KEY_STORAGE) || "";
   keyInput.addEventListener("input", () => sessionStorage.setItem(KEY_STORAGE, keyInput.value.trim()));
   keyInput.addEventListener("change", loadLiveModels);
+  keyInput.addEventListener("change", () => loadOperatorView(state.apiBase, keyInput.value.trim()));
   $("api").value = sessionStorage.getItem("gateway.api") || "chat";
   $("api").addEventListener("change", () => sessionStorage.setItem("gateway.api", $("api").value));
   $("model").addEventListener("change", () => {
@@ -417,7 +419,7 @@ async function start() {
   setUpConsole();
   setUpAudio(openaiBase, () => $("api-key").value.trim(), readError);
   renderModels(configuredModels(), "From the gateway's configuration. Enter a key in the console to list the live models.");
-  await Promise.all([loadReference(), loadLiveModels()]);
+  await Promise.all([loadReference(), loadLiveModels(), loadOperatorView(state.apiBase, $("api-key").value.trim())]);
   document.body.dataset.ready = "true";
 }
 

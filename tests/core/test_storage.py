@@ -18,7 +18,8 @@ from helpers import KEYS, fake_aws_credentials, sdk
 from moto import mock_aws
 
 from gateway.core.errors import GatewayError
-from gateway.core.storage import DAY, DynamoDBStore, ResponseStore, SQLiteStore, key_owner
+from gateway.core.keys import hash_secret as key_owner
+from gateway.core.storage import DAY, DynamoDBStore, ResponseStore, SQLiteStore
 
 TABLE = "gateway-responses"
 OWNER, OTHER = key_owner("sk-one"), key_owner("sk-two")

@@ -4,14 +4,19 @@ asserted on that output, together with the routes `sam local start-api` would se
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import FakeClock, create_tables, utc
+from moto.core.botocore_stubber import BotocoreStubber
 
 from gateway.apis.site.routes import CONTENT_SECURITY_POLICY, HSTS, KEY_COMMAND, SECURITY_HEADERS
+from gateway.core.keys import open_key_store
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM_PYTHON = ROOT / ".venv-sam" / "bin" / "python"
@@ -179,9 +184,12 @@ def test_environment_names_the_secrets_and_settings_not_their_values(cfn):
     assert env["CORS_ALLOW_ORIGINS"] == {"Ref": "AllowedOrigins"}
     assert env["LOG_LEVEL"] == {"Ref": "LogLevel"}
     assert env["STACK_NAME"] == {"Ref": "AWS::StackName"}
+    assert env["KEYS_TABLE"] == {"Ref": "KeysTable"}
+    assert env["USAGE_TABLE"] == {"Ref": "UsageTable"}
     assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"} <= set(env)
     text = json.dumps(env)
-    assert "CloudflareApiToken" not in text and "CloudflareAccountId" not in text
+    for secret in ("CloudflareApiToken", "CloudflareAccountId", "CloudflareAiGatewayToken"):
+        assert secret not in text
 
 
 def test_keys_secret_is_generated_json_and_cloudflare_secret_comes_from_noecho_parameters(cfn):
@@ -190,9 +198,15 @@ def test_keys_secret_is_generated_json_and_cloudflare_secret_comes_from_noecho_p
     assert keys["GenerateStringKey"] == "key"
     assert keys["PasswordLength"] >= 32
     cloudflare = cfn["Resources"]["CloudflareSecret"]["Properties"]["SecretString"]["Fn::Sub"]
-    assert "${CloudflareAccountId}" in cloudflare and "${CloudflareApiToken}" in cloudflare
-    assert cfn["Parameters"]["CloudflareApiToken"]["NoEcho"] is True
-    assert cfn["Parameters"]["CloudflareAccountId"]["NoEcho"] is True
+    assert json.loads(cloudflare) == {
+        "account_id": "${CloudflareAccountId}",
+        "api_token": "${CloudflareApiToken}",
+        "ai_gateway_token": "${CloudflareAiGatewayToken}",  # optional: "" is none
+    }
+    for name in ("CloudflareApiToken", "CloudflareAccountId", "CloudflareAiGatewayToken"):
+        assert cfn["Parameters"][name]["NoEcho"] is True
+    # What goes into the JSON text above cannot break out of its string.
+    assert cfn["Parameters"]["CloudflareAiGatewayToken"]["AllowedPattern"] == "^[A-Za-z0-9_-]*$"
 
 
 def statements_of(cfn: dict[str, Any], role: str) -> list[dict[str, Any]]:
@@ -204,7 +218,7 @@ def statements_of(cfn: dict[str, Any], role: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_gateway_role_reads_the_two_secrets_and_uses_only_its_table_and_bucket(cfn):
+def test_gateway_role_reads_the_two_secrets_and_uses_only_its_tables_and_bucket(cfn):
     statements = statements_of(cfn, "GatewayFunctionRole")
     assert statements == [
         {
@@ -225,6 +239,28 @@ def test_gateway_role_reads_the_two_secrets_and_uses_only_its_table_and_bucket(c
             "Action": ["s3:PutObject", "s3:GetObject"],
             "Resource": {"Fn::Sub": "${ImagesBucket.Arn}/images/*"},
         },
+        {
+            "Sid": "ManageNamedKeys",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:GetItem",
+                "dynamodb:Scan",
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+            ],
+            "Resource": {"Fn::GetAtt": ["KeysTable", "Arn"]},
+        },
+        {
+            "Sid": "CountLimitsAndUsage",
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:Query",
+                "dynamodb:BatchGetItem",
+            ],
+            "Resource": {"Fn::GetAtt": ["UsageTable", "Arn"]},
+        },
     ]
     managed = cfn["Resources"]["GatewayFunctionRole"]["Properties"]["ManagedPolicyArns"]
     names = sorted(arn.rsplit("/", 1)[-1] for arn in managed)
@@ -241,6 +277,86 @@ def test_stored_responses_table_is_on_demand_with_a_ttl_and_named_to_the_gateway
     env = gateway(cfn)["Environment"]["Variables"]
     assert env["RESPONSES_TABLE"] == {"Ref": "ResponsesTable"}
     assert env["RESPONSE_RETENTION_DAYS"] == {"Ref": "ResponseRetentionDays"}
+
+
+def test_named_key_tables_are_as_the_key_store_designs_them(cfn):
+    keys = cfn["Resources"]["KeysTable"]["Properties"]
+    assert keys["BillingMode"] == "PAY_PER_REQUEST"
+    assert keys["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert keys["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert "TimeToLiveSpecification" not in keys, "expires_at of a key is its expiry, not a TTL"
+    usage = cfn["Resources"]["UsageTable"]["Properties"]
+    assert usage["BillingMode"] == "PAY_PER_REQUEST"
+    assert usage["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert usage["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    outputs = cfn["Outputs"]
+    assert outputs["KeysTableName"]["Value"] == {"Ref": "KeysTable"}
+    assert outputs["UsageTableName"]["Value"] == {"Ref": "UsageTable"}
+
+
+def store_calls(aws: Any, monkeypatch: pytest.MonkeyPatch) -> set[tuple[str, str]]:
+    """Every (IAM action, table) the DynamoDB key store needs, found by running each of its
+    operations against moto and reading the requests it sends (a transaction's writes each
+    counted as the action IAM authorises them as)."""
+    create_tables(aws)
+    seen: set[tuple[str, str]] = set()
+    process = BotocoreStubber.process_request
+
+    def record(self: Any, request: Any) -> Any:
+        target = request.headers.get("X-Amz-Target", b"")
+        action = (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1]
+        body = json.loads(request.body or b"{}")
+        if action == "TransactWriteItems":
+            for item in body["TransactItems"]:
+                ((kind, write),) = item.items()
+                seen.add((f"dynamodb:{kind}Item", write["TableName"]))
+        elif action == "BatchGetItem":
+            seen.update((f"dynamodb:{action}", table) for table in body["RequestItems"])
+        else:
+            seen.add((f"dynamodb:{action}", body["TableName"]))
+        return process(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", record)
+
+    async def everything() -> None:
+        store = open_key_store(
+            keys_table="gateway-keys",
+            usage_table="gateway-usage",
+            region="us-east-1",
+            clock=FakeClock(utc("2026-12-15T12:00:00")),
+        )
+        minted = await store.create_key(
+            {"name": "a", "rpm": 5, "tpm": 500, "monthly_token_budget": 5000}
+        )
+        key = await store.authenticate(minted.secret)
+        await store.admit(key)
+        await store.peek(key)
+        assert (await store.record_usage(key, "m", input_tokens=1, output_tokens=2)).recorded
+        await store.get_key(key.id)
+        await store.list_keys()
+        await store.update_key(key.id, {"name": "b"})
+        await store.usage(date(2026, 12, 1), date(2026, 12, 31))
+        await store.month_totals([key.id])
+        await store.revoke_key(key.id)
+        store.close()
+
+    asyncio.run(everything())
+    return seen
+
+
+def test_the_gateway_may_do_exactly_what_the_key_store_does(cfn, aws, monkeypatch):
+    tables = {"gateway-keys": "KeysTable", "gateway-usage": "UsageTable"}
+    used = {(action, tables[table]) for action, table in store_calls(aws, monkeypatch)}
+    granted = {
+        (action, statement["Resource"]["Fn::GetAtt"][0])
+        for statement in statements_of(cfn, "GatewayFunctionRole")
+        if statement["Resource"] in [{"Fn::GetAtt": [name, "Arn"]} for name in tables.values()]
+        for action in statement["Action"]
+    }
+    assert used == granted
 
 
 def test_docs_bucket_is_private_encrypted_and_owner_enforced(cfn):
@@ -366,6 +482,7 @@ def test_parameters_and_outputs(cfn):
         "LogLevel",
         "CloudflareAccountId",
         "CloudflareApiToken",
+        "CloudflareAiGatewayToken",
         "UpstreamBaseUrl",
     } <= set(cfn["Parameters"])
     outputs = cfn["Outputs"]

@@ -54,12 +54,12 @@ def test_spec_has_the_v1_paths(spec):
     assert "get" in spec["paths"]["/health"]
 
 
-def test_v1_operations_need_the_bearer_key(spec):
+def test_v1_and_admin_operations_need_the_bearer_key(spec):
     schemes = spec["components"]["securitySchemes"]
     bearer = [name for name, s in schemes.items() if s == s | {"type": "http", "scheme": "bearer"}]
     assert bearer, f"no HTTP bearer security scheme in {schemes}"
     for path, method, operation in operations(spec):
-        if path.startswith("/v1/"):
+        if path.startswith(("/v1/", "/admin/")):
             assert {bearer[0]: []} in operation.get("security", []), f"{method} {path}"
         else:
             assert not operation.get("security"), f"public {method} {path} asks for a key"

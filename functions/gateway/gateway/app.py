@@ -6,10 +6,12 @@ where it has a request schema) and one line in `APIS`.
 
 from __future__ import annotations
 
+import time
 from contextlib import AsyncExitStack
 from types import ModuleType
 
 from gateway.apis import (
+    admin,
     audio,
     chat,
     completions,
@@ -42,7 +44,9 @@ from gateway.core.http import (
     Send,
     error_response,
 )
+from gateway.core.keys.windows import Clock
 from gateway.core.limits import BodySizeLimit
+from gateway.core.metering import KeyMetering
 from gateway.core.observability import RequestContextMiddleware, logger
 from gateway.core.parameters import Table
 from gateway.core.services import Services, open_services
@@ -60,6 +64,7 @@ APIS: tuple[ModuleType, ...] = (
     rerank,
     health,
     site,
+    admin,
 )
 """Every API the gateway serves, each a package with its `ROUTES`."""
 
@@ -74,6 +79,12 @@ EXPOSED_HEADERS = (
     "x-gateway-tools-left-out",
     "x-request-id",
     "retry-after",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-tokens",
 )
 
 
@@ -93,11 +104,14 @@ def parameter_tables() -> dict[str, Table]:
 
 class Gateway:
     """The ASGI app: the lifespan opens the services; each request goes through the middleware
-    (outermost first: request context and logging, disconnects, CORS, the header checks, the
-    body limit, compressed bodies decoded) to `dispatch`, which finds its route, checks its key,
-    and runs its endpoint."""
+    (outermost first: request context and logging, named keys' usage and headers, disconnects,
+    CORS, the header checks, the body limit, compressed bodies decoded) to `dispatch`, which
+    finds its route, checks its key, and runs its endpoint. `clock` is the named keys' time
+    (tests move it)."""
 
-    def __init__(self, settings: Settings, served: list[Route] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, served: list[Route] | None = None, clock: Clock = time.time
+    ) -> None:
         self.settings = settings
         self.router = Router(routes() if served is None else served)
         self.marked_formats = {
@@ -106,6 +120,7 @@ class Gateway:
             if route.error_format is not None and route.error_format.marker
         }
         """The error formats a request header selects (`ErrorFormat.marker`), by header."""
+        self.clock = clock
         self._services: Services | None = None
         self._stack = AsyncExitStack()
         upload_limit = min(settings.max_upload_bytes, settings.max_body_bytes)
@@ -117,11 +132,12 @@ class Gateway:
         app = CORS(
             app,
             allow_origins=settings.cors_origins,
-            allow_methods=("GET", "POST", "DELETE", "OPTIONS"),
+            allow_methods=("GET", "POST", "PATCH", "DELETE", "OPTIONS"),
             expose_headers=EXPOSED_HEADERS,
             max_age=600,
         )
         app = CancelOnDisconnect(app)
+        app = KeyMetering(app, lambda: self.services.keys)
         self.asgi: ASGIApp = RequestContextMiddleware(app, render=self.error_for)
 
     @property
@@ -144,7 +160,7 @@ class Gateway:
             if message["type"] == "lifespan.startup":
                 try:
                     self._services = await self._stack.enter_async_context(
-                        open_services(self.settings)
+                        open_services(self.settings, self.clock)
                     )
                 except Exception as exc:
                     await send({"type": "lifespan.startup.failed", "message": repr(exc)})
@@ -180,7 +196,7 @@ class Gateway:
             if route is None:
                 raise not_allowed(method, path, [*table, "OPTIONS"])
             if route.auth:
-                await require_api_key(request)
+                await require_api_key(request, route.access)
             response = await route.endpoint(request)
         except GatewayError as error:
             response = self.error_for(scope, error)
@@ -227,7 +243,7 @@ def allow(served: set[str]) -> Response:
     return Response(b"OK", 200, {"allow": listed})
 
 
-def create_app(settings: Settings | None = None) -> Gateway:
+def create_app(settings: Settings | None = None, clock: Clock = time.time) -> Gateway:
     settings = settings or Settings()
     logger.set_level(settings.log_level)
-    return Gateway(settings)
+    return Gateway(settings, clock=clock)

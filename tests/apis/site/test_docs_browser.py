@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import upstream_runs
+from helpers import mint_key, post, upstream_runs, usage_rows
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -271,6 +271,8 @@ def test_console_speaks_the_responses_api(
     page: WebDriver, gateway: Any, emulator: Any, stream: bool
 ) -> None:
     _enter_key(page, gateway.api_key)
+    # The live models replace the model list's options: choose one once they are in.
+    _wait(page, lambda d: _text(d, "models-source").startswith("Live"))
     Select(page.find_element(By.ID, "api")).select_by_value("responses")
     Select(page.find_element(By.ID, "model")).select_by_value("gpt-4o-mini")
     _send(page, "Hello from the Responses console", stream=stream)
@@ -368,4 +370,77 @@ def test_console_speaks_anthropics_messages_api(
     run = upstream_runs(emulator)[0]
     assert run["body"]["messages"][0] == {"role": "system", "content": system}
     assert run["body"]["max_tokens"] == 1024
+
+
+# --- the operator view ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keys_page(
+    browser: WebDriver, start_keys_gateway: Any, emulator: Any
+) -> Iterator[tuple[WebDriver, Any]]:
+    """The docs page of a gateway with named keys (on its own SQLite file and clock)."""
+    with start_keys_gateway() as server:
+        _viewport(browser, *DESKTOP)
+        browser.get(f"{server.url}/")
+        browser.execute_script("sessionStorage.clear()")
+        browser.get(f"{server.url}/")
+        _wait(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+        browser.get_log("browser")
+        yield browser, server
+
+
+def _bars(driver: WebDriver) -> dict[str, int]:
+    bars = driver.find_elements(By.CSS_SELECTOR, "#usage-chart g.bar")
+    return {bar.get_attribute("data-day"): int(bar.get_attribute("data-tokens")) for bar in bars}
+
+
+@pytest.mark.parametrize("keys_backend", ["sqlite"], indirect=True)
+def test_an_operator_sees_the_keys_and_their_usage_per_day(
+    keys_page: tuple[WebDriver, Any], emulator: Any, clock: Any
+) -> None:
+    page, server = keys_page
+    alice, _ = mint_key(server, name="alice", rpm=60, models=["gpt-4o"])
+    bob, _ = mint_key(server, name="bob", monthly_token_budget=100_000)
+    chat = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
+    for key in (alice, alice, bob):
+        assert post(server, "/v1/chat/completions", chat, key=key).status_code == 200
+    usage_rows(server)  # written (on the 15th) before the clock moves on
+    clock.advance(86400)
+    assert post(server, "/v1/chat/completions", chat, key=bob).status_code == 200
+    tokens = [
+        r["usage"]["prompt_tokens"] + r["usage"]["completion_tokens"]
+        for r in upstream_runs(emulator)
+    ]
+
+    assert not page.find_element(By.ID, "keys").is_displayed()
+    _enter_key(page, server.api_key)
+    _wait(page, lambda d: d.find_element(By.ID, "keys").is_displayed())
+    _wait(page, lambda d: len(_bars(d)) == 16)
+    rows = {
+        row.text.split("\n")[0]: row.text
+        for row in page.find_elements(By.CSS_SELECTOR, "#key-rows tr")
+    }
+    assert set(rows) == {"alice", "bob"}
+    assert "60 rpm" in rows["alice"] and "gpt-4o" in rows["alice"]
+    assert "100,000 tokens a month" in rows["bob"]
+    bars = _bars(page)
+    assert list(bars) == [f"2026-12-{day:02d}" for day in range(1, 17)]
+    assert bars["2026-12-15"] == sum(tokens[:3])
+    assert bars["2026-12-16"] == tokens[3]
+    assert sum(bars.values()) == sum(tokens)
+    assert "4 requests" in _text(page, "usage-summary")
+
+    Select(page.find_element(By.ID, "usage-key")).select_by_visible_text("alice")
+    _wait(page, lambda d: _bars(d)["2026-12-16"] == 0)
+    assert _bars(page)["2026-12-15"] == sum(tokens[:2])
+    _screenshot(page, "docs-keys-desktop")
+    _viewport(page, *PHONE)
+    assert page.execute_script("return document.documentElement.scrollWidth") <= PHONE[0]
+    _screenshot(page, "docs-keys-phone")
+    _viewport(page, *DESKTOP)
+
+    _enter_key(page, alice)  # a named key: no operator view, and no admin call
+    _wait(page, lambda d: not d.find_element(By.ID, "keys").is_displayed())
+    assert not page.find_element(By.ID, "nav-keys").is_displayed()
     assert _severe(page) == []

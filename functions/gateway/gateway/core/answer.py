@@ -12,7 +12,7 @@ from gateway.core.fallback import Deadline
 from gateway.core.generation import Dialect, generate, open_stream
 from gateway.core.http import ASGIApp, JSONResponse, StreamingResponse
 from gateway.core.services import Services
-from gateway.core.streaming import record_usage, relay
+from gateway.core.streaming import relay
 from gateway.core.text_generation import TextGenerationInput, image_parts
 
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -56,7 +56,6 @@ async def respond(svc: Services, ctx: RequestContext, dialect: Dialect, *, strea
     `x-gateway-model` either way, beside the dialect's own `response_headers`."""
     if not stream:
         model, answer = await generate(svc, ctx, dialect)
-        record_usage(ctx, answer.usage)
         response = dialect.whole(answer)
         await dialect.keep(response)
         headers = {**dialect.response_headers, "x-gateway-model": model}

@@ -7,12 +7,16 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.core.config import Settings, split_list
+from gateway.core.context import current_request
 from gateway.core.errors import GatewayError
 from gateway.core.observability import logger
 from gateway.core.upstream_errors import UpstreamError
+
+if TYPE_CHECKING:
+    from gateway.core.keys import KeyRecord
 
 PRIMARY_ALIASES = ("gpt-4", "gpt-4-turbo", "gpt-4o")
 BACKUP_ALIASES = ("gpt-3.5-turbo", "gpt-4o-mini")
@@ -337,8 +341,35 @@ class Catalog:
         Only a model known to exist falls back: one the catalogue cannot vouch for (it is
         unavailable) is tried alone, so a typo answers Workers AI's own 404, never the backup's
         answer. `@cf/`/`@hf/` names the catalogue lacks, and other unknown names, are a 404; a
-        model of another task is a 400.
+        model of another task is a 400. A named key with a list of models (the request's, in
+        `context.current_request`) may use only those: see `permitted`.
         """
+        chain = await self._chain(name, task)
+        ctx = current_request.get()
+        if ctx is not None and ctx.key is not None and ctx.key.models is not None:
+            return self.permitted(ctx.key, name, chain)
+        return chain
+
+    def permitted(self, key: KeyRecord, name: str, chain: list[str]) -> list[str]:
+        """The part of `chain` the key may use. A model is allowed when its key's list names it
+        or an alias of it (or the name the client sent); the first must be, else a 403 naming
+        it, and a backup that is not is left out (the key's list says what may answer)."""
+        first, *backups = chain
+        if not key.allows(name, *self._names_of(first)):
+            raise GatewayError(
+                403,
+                f"This key may not use the model `{name}`. GET /v1/key lists the models it may "
+                "use.",
+                code="model_not_allowed",
+                param="model",
+            )
+        return [first, *(model for model in backups if key.allows(*self._names_of(model)))]
+
+    def _names_of(self, model: str) -> tuple[str, ...]:
+        """A model's own name and every alias that stands for it."""
+        return (model, *(alias for alias, target in self.all_aliases.items() if target == model))
+
+    async def _chain(self, name: str, task: str) -> list[str]:
         models = self.tasks[task]
         model = self.resolve(name, models)
         if not model.startswith(MODEL_PREFIXES):

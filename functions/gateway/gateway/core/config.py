@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     cloudflare_account_id: str | None = Field(default=None, repr=False)
     cloudflare_api_token: str | None = Field(default=None, repr=False)
     cloudflare_secret_arn: str | None = None
+    cloudflare_ai_gateway_token: str | None = Field(default=None, repr=False)
+    """An AI Gateway token for local runs (`ai_gateway_token` in the Cloudflare secret on
+    Lambda): sent as `cf-aig-authorization` when the base URL is an authenticated AI Gateway."""
     workers_ai_base_url: str = CLOUDFLARE_BASE_URL
     stack_name: str | None = None
     """The CloudFormation stack (set by template.yaml): the docs page's key command names it."""
@@ -85,6 +88,13 @@ class Settings(BaseSettings):
     responses_table: str | None = None
     responses_db_path: str = ".data/responses.sqlite3"
     response_retention_days: float = Field(default=30.0, gt=0)
+
+    keys_table: str | None = None
+    usage_table: str | None = None
+    """The named keys' DynamoDB tables (both or neither); without them, SQLite at KEYS_DB_PATH."""
+    keys_db_path: str = ".data/keys.sqlite3"
+    key_cache_seconds: float = Field(default=10.0, ge=0, le=10)
+    """How long an instance trusts a key it looked up: the bound on a revocation's delay."""
 
     @cached_property
     def cors_origins(self) -> tuple[str, ...]:

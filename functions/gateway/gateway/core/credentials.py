@@ -26,6 +26,8 @@ from gateway.core.observability import describe_exception, logger
 class CloudflareCredentials:
     account_id: str
     api_token: str
+    ai_gateway_token: str | None = None
+    """An AI Gateway token (`cf-aig-authorization`), for a gateway with authentication on."""
 
 
 def parse_keys(secret: str) -> tuple[str, ...]:
@@ -108,17 +110,25 @@ class Credentials:
             raw = await self._secret(self.settings.cloudflare_secret_arn)
             try:
                 data = json.loads(raw)
-                creds = CloudflareCredentials(str(data["account_id"]), str(data["api_token"]))
+                creds = CloudflareCredentials(
+                    str(data["account_id"]),
+                    str(data["api_token"]),
+                    str(data.get("ai_gateway_token") or "") or None,
+                )
             except (ValueError, KeyError, TypeError):
                 raise GatewayError(
                     503,
                     "The gateway's Cloudflare secret is malformed: it needs account_id and "
-                    "api_token.",
+                    "api_token (and may have ai_gateway_token).",
                     code="secret_malformed",
                 ) from None
         else:
             creds = CloudflareCredentials(
-                self.settings.cloudflare_account_id or "", self.settings.cloudflare_api_token or ""
+                self.settings.cloudflare_account_id or "",
+                self.settings.cloudflare_api_token or "",
+                self.settings.cloudflare_ai_gateway_token or None,
             )
         self._loaded.add(creds.api_token)
+        if creds.ai_gateway_token:
+            self._loaded.add(creds.ai_gateway_token)
         return creds

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ValidationError
@@ -288,13 +288,18 @@ GENERATION_ERRORS = (400, 401, 404, 413, 429, 502, 503, 504)
 
 Endpoint = Callable[[Request[Any]], Awaitable[ASGIApp]]
 
+Access = Literal["metered", "key", "operator"]
+"""Which keys a route takes (auth.require_api_key): `metered`, any key, a named key's limits
+applying; `key`, any key, without counting against its limits; `operator`, operator keys only."""
+
 
 @dataclass(frozen=True)
 class Route:
     """One method on one path, and what the OpenAPI document says of it.
 
     `path` may hold `{name}` (one path segment) or `{name:path}` (the rest of the path).
-    `auth`: the request needs an API key (`auth.require_api_key`) before the endpoint runs.
+    `auth`: the request needs an API key (`auth.require_api_key`) before the endpoint runs;
+    `access` says which keys (see `Access`).
     `errors`: the error statuses it documents (openapi.ERROR_DESCRIPTIONS; all in the envelope).
     `stream`: the 200 answer may instead be an SSE stream: its description, and the model of
     one event (or None when the events are not one schema).
@@ -304,6 +309,7 @@ class Route:
     `answers`: media types the 200 answer may also have, each with its JSON schema (binary
     audio, plain text).
     `error_format`: how its errors are written when not in OpenAI's envelope (Anthropic's).
+    `status`: the status of its success (201 for a creation).
     """
 
     method: str
@@ -321,6 +327,8 @@ class Route:
     upload: str | None = None
     answers: tuple[tuple[str, dict[str, Any]], ...] = ()
     error_format: ErrorFormat | None = None
+    access: Access = "metered"
+    status: int = 200
 
 
 def post(
@@ -330,12 +338,31 @@ def post(
     **doc: Any,
 ) -> Route:
     """A POST route whose JSON body is validated by `body` before `endpoint` gets it."""
+    return _with_body("POST", path, body, endpoint, **doc)
 
+
+def patch(
+    path: str,
+    body: type[B],
+    endpoint: Callable[[Request[Any], B], Awaitable[ASGIApp]],
+    **doc: Any,
+) -> Route:
+    """A PATCH route whose JSON body is validated by `body` before `endpoint` gets it."""
+    return _with_body("PATCH", path, body, endpoint, **doc)
+
+
+def _with_body(
+    method: str,
+    path: str,
+    body: type[B],
+    endpoint: Callable[[Request[Any], B], Awaitable[ASGIApp]],
+    **doc: Any,
+) -> Route:
     async def handle(request: Request[Any]) -> ASGIApp:
         return await endpoint(request, await request.validated(body))
 
     handle.__name__ = endpoint.__name__
-    return Route("POST", path, handle, body=body, **doc)
+    return Route(method, path, handle, body=body, **doc)
 
 
 def get(path: str, endpoint: Endpoint, **doc: Any) -> Route:

@@ -121,9 +121,11 @@ def log_request(ctx: RequestContext, **fields: Any) -> None:
     sys.stdout.write(dumps(record).decode() + "\n")
 
 
-def emit_metrics(metrics: Metrics, **dimensions: str) -> None:
+def emit_metrics(metrics: Metrics, key: str | None = None, **dimensions: str) -> None:
     """Print one CloudWatch Embedded Metric Format record: CloudWatch Logs turns the lines of
-    stdout into metrics in NAMESPACE, with `service` (and the given names) as dimensions.
+    stdout into metrics in NAMESPACE, with `service` (and the given names) as dimensions. With
+    `key` (a named key's name) every metric is published twice: as before, and per key, under
+    a second dimension set that adds `key`, so totals and per-key views both stay whole.
 
     Written here rather than with Powertools' `EphemeralMetrics`, which cost about 40 µs per
     request (a quarter of the app's CPU on a trivial route); this costs a few. Spec:
@@ -132,9 +134,13 @@ def emit_metrics(metrics: Metrics, **dimensions: str) -> None:
     if not metrics:
         return
     dimensions = {"service": SERVICE, **dimensions}
+    sets = [list(dimensions)]
+    if key is not None:
+        sets.append([*dimensions, "key"])
+        dimensions["key"] = key
     directive = {
         "Namespace": NAMESPACE,
-        "Dimensions": [list(dimensions)],
+        "Dimensions": sets,
         "Metrics": [{"Name": name, "Unit": unit} for name, (unit, _) in metrics.items()],
     }
     record = {
@@ -145,9 +151,14 @@ def emit_metrics(metrics: Metrics, **dimensions: str) -> None:
     sys.stdout.write(dumps(record).decode() + "\n")
 
 
+def key_name(ctx: RequestContext | None) -> str | None:
+    """The named key a request presented, as its metrics' `key` dimension (None otherwise)."""
+    return ctx.key.name if ctx is not None and ctx.key is not None else None
+
+
 def upstream_error_metric(code: str) -> None:
     """One EMF record per upstream failure, with the Cloudflare error code as a dimension."""
-    emit_metrics({"UpstreamErrors": ("Count", [1.0])}, code=code)
+    emit_metrics({"UpstreamErrors": ("Count", [1.0])}, key_name(current_request.get()), code=code)
 
 
 def describe_exception(exc: BaseException) -> dict[str, str]:
@@ -205,6 +216,7 @@ class RequestContextMiddleware:
         ctx = RequestContext(
             request_id=request_id,
             deadline=deadline_ms / 1000 if isinstance(deadline_ms, int | float) else None,
+            client_headers=scope["headers"],
         )
         attach_context(scope, ctx)
         status = 500
@@ -253,4 +265,4 @@ class RequestContextMiddleware:
                 duration_ms=round(elapsed_ms, 1),
                 overhead_ms=round(overhead, 2),
             )
-            emit_metrics(ctx.metrics)
+            emit_metrics(ctx.metrics, key_name(ctx))

@@ -27,6 +27,7 @@ ERROR_DESCRIPTIONS = {
     401: "Missing or wrong API key",
     403: "Not allowed for this key",
     404: "Unknown model",
+    409: "Conflict (a key with this name exists)",
     413: "Request too large",
     429: "Rate limited or out of capacity upstream (Retry-After passed on)",
     502: "Workers AI failed",
@@ -106,7 +107,7 @@ def _operation(route: Route, schemas: dict[Any, dict[str, Any]]) -> dict[str, An
             schemas[(event, "serialization")] if event is not None else {"type": "string"}
         )
         ok.setdefault("content", {})["text/event-stream"] = {"schema": stream_schema}
-    responses: dict[str, Any] = {"200": ok}
+    responses: dict[str, Any] = {str(route.status): ok}
     envelope = route.error_format.model if route.error_format else ErrorResponse
     error = _json({"$ref": REF.format(model=envelope.__name__)})
     for status in route.errors:

@@ -53,7 +53,7 @@ USAGE_DETAILS = (
 reasoning), under OpenAI's `CompletionUsage` names, which are also the upstream's."""
 
 
-def _usage(value: Any) -> TokenUsage | None:
+def read_usage(value: Any) -> TokenUsage | None:
     """OpenAI's `CompletionUsage` from the upstream's: the three counts, and each breakdown of
     USAGE_DETAILS only when the upstream gave it (never an estimate, never a made-up 0)."""
     if not isinstance(value, dict):
@@ -108,7 +108,7 @@ def read_piece(data: Any) -> Piece:
     if not isinstance(data, dict):
         return Piece(text=_as_text(data))
     choices = data.get("choices")
-    usage = _usage(data.get("usage"))
+    usage = read_usage(data.get("usage"))
     if isinstance(choices, list):
         if not choices or not isinstance(choices[0], dict):
             return Piece(usage=usage)

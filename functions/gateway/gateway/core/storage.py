@@ -2,16 +2,15 @@
 two backends — SQLite (embedded: `make dev`, containers) and DynamoDB (AWS).
 
 A record is `{"response": Response, "input_items": [item resources]}`. It belongs to the API
-key that created it: the store keeps a SHA-256 of the key (never the key) as its `owner`, and
-answers None to any other owner, exactly as for an unknown id. Records expire after the
-retention period: DynamoDB's TTL deletes them (within a day or two, so reads also check the
-expiry), SQLite prunes on write.
+key that created it: the store keeps a SHA-256 of the key (`keys.hash_secret`, never the key)
+as its `owner`, and answers None to any other owner, exactly as for an unknown id. Records
+expire after the retention period: DynamoDB's TTL deletes them (within a day or two, so reads
+also check the expiry), SQLite prunes on write.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import sqlite3
@@ -29,11 +28,6 @@ from gateway.core.observability import describe_exception, logger
 DAY = 86400
 
 T = TypeVar("T")
-
-
-def key_owner(api_key: str) -> str:
-    """The owner a key's records are filed under: the hex SHA-256 of the key."""
-    return hashlib.sha256(api_key.encode()).hexdigest()
 
 
 async def _in_thread(function: Callable[..., T], *args: Any) -> T:

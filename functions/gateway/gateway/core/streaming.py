@@ -195,7 +195,6 @@ async def relay(
             usage=usage,
             max_tokens=dialect.max_tokens,
         )
-        record_usage(ctx, usage)
         finish = encoder.finish(reason, usage)
         if encoder.result is not None:
             await dialect.keep(encoder.result)
@@ -204,6 +203,7 @@ async def relay(
         ctx.client_closed = True  # the client left mid-stream: logged as 499, not as answered
         raise
     except GatewayError as error:
+        ctx.fields.update(stream_error=error.code or "error")
         yield encoder.error(error)
     except UpstreamError as error:
         upstream_error_metric(error.label)
@@ -218,9 +218,3 @@ async def relay(
             await beats.aclose()
     if end := encoder.end():
         yield end
-
-
-def record_usage(ctx: RequestContext, usage: TokenUsage | None) -> None:
-    if usage:
-        ctx.count("PromptTokens", usage["prompt_tokens"])
-        ctx.count("CompletionTokens", usage["completion_tokens"])

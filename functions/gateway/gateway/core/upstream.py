@@ -3,6 +3,12 @@
 Nothing from upstream is trusted: a 2xx counts only when it has the documented shape of a
 success (docs/upstream.md#answer-shapes), and upstream error text is scrubbed of control characters
 and secret values before anything answers or logs it.
+
+Every model call is noted on the request it serves (`context.current_request`): the model it
+went to, and the token counts its answer reported (a whole answer's `usage`, or a stream's last).
+That is where every API's usage comes from: `metering` records it under the caller's key.
+Through Cloudflare AI Gateway, each call also carries the caller's key name (`cf-aig-metadata`),
+the AI Gateway token, and the client's own cache headers (docs/upstream.md#ai-gateway).
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ from httpx_sse import EventSource
 
 from gateway.core.catalog import model_not_found
 from gateway.core.config import Settings
+from gateway.core.context import RequestContext, current_request
 from gateway.core.credentials import Credentials
+from gateway.core.errors import GatewayError
 from gateway.core.http import dumps
+from gateway.core.pieces import read_usage
 from gateway.core.upstream_errors import UpstreamError
 
 AI_GATEWAY_HOST = "gateway.ai.cloudflare.com"
@@ -172,6 +181,57 @@ MODEL_NAME = re.compile(r"@(?:cf|hf)(?:/[A-Za-z0-9][A-Za-z0-9._:+-]*)+")
 start with a letter or digit (so none is `.` or `..`) and hold nothing a URL reads specially."""
 
 
+def _report_usage(ctx: RequestContext | None, value: Any) -> None:
+    """Add one call's token counts (an upstream `usage` object) to the request it serves."""
+    usage = read_usage(value)
+    if usage is not None and ctx is not None:
+        ctx.add_usage(usage["prompt_tokens"], usage["completion_tokens"])
+
+
+AI_GATEWAY_PASSED = {
+    b"cf-aig-cache-ttl": re.compile(r"[0-9]{1,10}"),
+    b"cf-aig-skip-cache": re.compile(r"true|false"),
+}
+"""The client's AI Gateway headers passed on (seconds to cache; whether to bypass the cache),
+with the values they may take."""
+
+
+def ai_gateway_headers(ctx: RequestContext | None, token: str | None) -> dict[str, str]:
+    """The headers a call through Cloudflare AI Gateway carries besides the Workers AI token:
+    `cf-aig-authorization` with the AI Gateway token (an authenticated gateway), the caller's
+    key in `cf-aig-metadata` (`{"key": name, "key_id": id}` for a named key, `{"key":
+    "operator"}` for an operator key), and the client's `cf-aig-cache-ttl` /
+    `cf-aig-skip-cache`. A malformed cache header is a 400 naming it.
+    Spec: https://developers.cloudflare.com/ai-gateway/configuration/custom-metadata/ and
+    .../ai-gateway/features/caching/
+    """
+    headers: dict[str, str] = {}
+    if token:
+        headers["cf-aig-authorization"] = f"Bearer {token}"
+    if ctx is None:
+        return headers
+    if ctx.key is not None:
+        metadata: dict[str, str] = {"key": ctx.key.name, "key_id": ctx.key.id}
+    else:
+        metadata = {"key": "operator"}
+    headers["cf-aig-metadata"] = json.dumps(metadata, separators=(",", ":"))
+    for name, value in ctx.client_headers:
+        rule = AI_GATEWAY_PASSED.get(name.lower())
+        if rule is None:
+            continue
+        text = value.decode("latin-1").strip().lower()
+        if not rule.fullmatch(text):
+            header = name.decode("latin-1").lower()
+            raise GatewayError(
+                400,
+                f"The {header} header must match {rule.pattern}, not {text[:40]!r}.",
+                code="invalid_header",
+                param=header,
+            )
+        headers[name.decode("latin-1").lower()] = text
+    return headers
+
+
 @dataclass(frozen=True)
 class RawBody:
     """A request body sent as it is rather than as JSON (audio for Whisper and Nova-3), with its
@@ -268,20 +328,27 @@ class WorkersAI:
         self.http = http
         self.settings = settings
         self.credentials = credentials
+        self.via_ai_gateway = urlsplit(settings.workers_ai_base_url).hostname == AI_GATEWAY_HOST
 
     async def _base(self) -> tuple[str, dict[str, str]]:
         creds = await self.credentials.cloudflare()
         base = self.settings.workers_ai_base_url.replace("{account_id}", creds.account_id)
-        return base.rstrip("/"), {"authorization": f"Bearer {creds.api_token}"}
+        headers = {"authorization": f"Bearer {creds.api_token}"}
+        if self.via_ai_gateway:
+            headers |= ai_gateway_headers(current_request.get(), creds.ai_gateway_token)
+        return base.rstrip("/"), headers
 
     async def _target(self, model: str) -> tuple[httpx.URL, dict[str, str]]:
         if not MODEL_NAME.fullmatch(model):
             # The name becomes part of a URL sent with the Cloudflare token: `@cf/../../x`
             # would reach another Cloudflare API, `?`/`#` would cut the path.
             raise model_not_found(model, "a Workers AI model name from GET /v1/models")
+        ctx = current_request.get()
+        if ctx is not None:
+            ctx.model = model
         base, headers = await self._base()
         # Cloudflare AI Gateway takes native calls as .../workers-ai/{model}, without /run.
-        run = "" if urlsplit(base).hostname == AI_GATEWAY_HOST else "/run"
+        run = "" if self.via_ai_gateway else "/run"
         return _parsed_url(f"{base}{run}/{model}"), headers
 
     def _error(self, response: httpx.Response, body: bytes) -> UpstreamError:
@@ -314,13 +381,15 @@ class WorkersAI:
         if not expected(result):
             what = "no result" if result in (None, {}, []) else "a malformed result"
             raise _invalid(status, what)
+        if isinstance(result, dict):
+            _report_usage(current_request.get(), result.get("usage"))
         return result
 
     async def search_models(self, task: str, read_timeout: float) -> list[dict[str, Any]]:
         """GET /models/search: Cloudflare's catalogue of models for one task, every page (the
         gateway refuses names the catalogue lacks, so a missed page would refuse real models)."""
         base, headers = await self._base()
-        if urlsplit(base).hostname == AI_GATEWAY_HOST:
+        if self.via_ai_gateway:
             return []  # the catalogue is an account API, not served through AI Gateway
         rows: list[dict[str, Any]] = []
         for page in range(1, CATALOGUE_MAX_PAGES + 1):
@@ -484,6 +553,8 @@ class WorkersAI:
         """
         status = response.status_code
         seen = False
+        ctx = current_request.get()  # read now: a generator may be finalised in another task
+        usage: Any = None  # the last the stream reported: counts are cumulative
         try:
             async for event in EventSource(response).aiter_sse():
                 data = event.data.strip()
@@ -501,8 +572,11 @@ class WorkersAI:
                     raise _invalid(status, "a stream event that is not an object")
                 if any(key in value for key in STREAM_KEYS):
                     seen = True
+                    usage = value.get("usage") or usage
                     yield value
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
+        finally:
+            _report_usage(ctx, usage)
         if not seen:
             raise _invalid(status, "a stream without any result")

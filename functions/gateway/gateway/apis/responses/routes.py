@@ -48,8 +48,8 @@ from gateway.core.http import (
     get,
     post,
 )
+from gateway.core.keys import hash_secret
 from gateway.core.services import Services
-from gateway.core.storage import key_owner
 from gateway.core.validation import validation_error
 
 STORED_ERRORS = (401, 404, 503)
@@ -60,7 +60,7 @@ def request_owner(request: Request[Services]) -> str:
     """The owner of what this request stores: its API key (checked by auth), hashed."""
     api_key = request.context.api_key
     assert api_key is not None, "the route needs a key"
-    return key_owner(api_key)
+    return hash_secret(api_key)
 
 
 def _tools(req: CreateResponseRequest, items: list[dict[str, Any]], history: int) -> Toolset:
