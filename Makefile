@@ -44,6 +44,7 @@ $(NODE_STAMP): tests/node/package.json tests/node/package-lock.json $(STAMP)
 
 $(CLAUDE_STAMP): tests/claude_code/package.json tests/claude_code/package-lock.json $(STAMP)
 	cd tests/claude_code && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(CODEX_STAMP): tests/codex/package.json tests/codex/package-lock.json $(STAMP)
 	cd tests/codex && ../../$(BIN)/npm ci --ignore-scripts --no-audit --no-fund
@@ -97,7 +98,8 @@ SAM           := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
 SAM_REGION    ?= us-east-1
 CHECKOV       := $(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation
 BASE_URL      ?= http://127.0.0.1:8787
-API_KEY       ?= $(WORKER_API_KEY)
+# The operator key: WORKER_API_KEY, else the key `make dev` keeps.
+API_KEY       ?= $(or $(WORKER_API_KEY),$(shell cat .data/dev-api-key 2>/dev/null))
 
 .PHONY: aws-check sam-validate checkov sam-build smoke deploy cloudflare-token
 

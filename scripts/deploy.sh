@@ -8,8 +8,20 @@ SAM=${SAM:-sam}   # e.g. "SAM_CLI_TELEMETRY=0 .venv-sam/bin/sam" (what make depl
 CONFIG_ENV=${CONFIG_ENV:-default}
 sam() { env $SAM "$@"; }
 
+# Look the stack up first: a missing stack means a first (guided) deploy; any other failure
+# (no credentials, no region) is shown as it is, before anything is built.
+if found=$(sam list stack-outputs --config-env "$CONFIG_ENV" --output json 2>&1); then
+  first=""
+elif grep -qi "does not exist" <<<"$found"; then
+  first=yes
+else
+  echo "$found" >&2
+  echo "make deploy: sam could not look up the stack (above). Check the AWS credentials and" \
+    "region (aws configure, or AWS_PROFILE / AWS_REGION)." >&2
+  exit 1
+fi
 sam build --config-env "$CONFIG_ENV"
-if sam list stack-outputs --config-env "$CONFIG_ENV" --output json >/dev/null 2>&1; then
+if [ -z "$first" ]; then
   sam deploy --config-env "$CONFIG_ENV" "$@"
 else
   echo "First deploy: sam asks for the region, the Cloudflare account id and API token."

@@ -96,6 +96,17 @@ def kept_key(path: Path) -> str:
     return key
 
 
+def port_free(host: str, port: int) -> None:
+    """Exit with a hint when the gateway's own port is taken (another `make dev`?), before an
+    emulator is started for nothing; bound as uvicorn binds it (SO_REUSEADDR)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            sys.exit(f"make dev: {host}:{port} is taken ({exc.strerror}); set PORT to another.")
+
+
 def masked(key: str) -> str:
     """A key the user supplied, as the banner shows it: `sk-…wxyz` (they already have it,
     and a terminal or CI log is no place for it)."""
@@ -125,6 +136,7 @@ def main() -> None:
         path = Path(Settings().responses_db_path).parent / "dev-api-key"
         os.environ["WORKER_API_KEY"] = kept_key(path)
         key_line = f"API key:  {os.environ['WORKER_API_KEY']}   (kept in {path})"
+    port_free(host, port)
     emulator = None
     stopping, emulator_gone = threading.Event(), threading.Event()
     credentials = os.environ.get("CLOUDFLARE_ACCOUNT_ID") and os.environ.get("CLOUDFLARE_API_TOKEN")
@@ -133,7 +145,8 @@ def main() -> None:
             emulator = start_emulator(sock)
             emulator_port = sock.getsockname()[1]
         emulator_gone = stop_when_gone(emulator, stopping)
-        os.environ.setdefault("CLOUDFLARE_API_TOKEN", "emulator")
+        # A token no message will contain: the gateway redacts its secrets from upstream text.
+        os.environ.setdefault("CLOUDFLARE_API_TOKEN", f"emulator-{secrets.token_hex(8)}")
         os.environ["WORKERS_AI_BASE_URL"] = EMULATOR_BASE.format(
             host="127.0.0.1", port=emulator_port
         )

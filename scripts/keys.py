@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +154,15 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
+def state(key: dict[str, Any]) -> str:
+    """What a key is now: disabled, expired or active."""
+    if key["disabled"]:
+        return "disabled"
+    if key["expires_at"] is not None and key["expires_at"] <= time.time():
+        return "expired"
+    return "active"
+
+
 def shown(value: Any) -> str:
     if value is None:
         return "-"
@@ -187,7 +197,7 @@ def key_table(keys: list[dict[str, Any]]) -> str:
             datetime.fromtimestamp(key["expires_at"], UTC).strftime("%Y-%m-%dT%H:%MZ")
             if key["expires_at"]
             else "-",
-            "disabled" if key["disabled"] else "active",
+            state(key),
             shown(key["usage"]["requests"]),
             shown(key["usage"]["input_tokens"] + key["usage"]["output_tokens"]),
         ]

@@ -30,6 +30,9 @@ class ToEmulator(httpx.AsyncBaseTransport):
         self.emulator = emulator
         self.inner = httpx.AsyncHTTPTransport()
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         prefix = "/v1/emulator/my-gateway/workers-ai/"
         assert request.url.host == "gateway.ai.cloudflare.com", request.url
@@ -49,12 +52,11 @@ def via_ai_gateway(emulator_server: EmulatorServer, emulator, tmp_path) -> Itera
     )
     with GatewayServer(settings) as server:
         upstream = server.app.services.upstream
-        default = upstream.http
-        upstream.http = httpx.AsyncClient(transport=ToEmulator(emulator_server))
+        default, upstream.transport = upstream.transport, ToEmulator(emulator_server)
         yield server
         loop = server._server.servers[0].get_loop()
-        asyncio.run_coroutine_threadsafe(upstream.http.aclose(), loop).result(timeout=10)
-        upstream.http = default
+        asyncio.run_coroutine_threadsafe(upstream.transport.aclose(), loop).result(timeout=10)
+        upstream.transport = default
 
 
 def sent_headers(emulator: EmulatorServer) -> dict[str, str]:

@@ -12,6 +12,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from gateway.app import routes
+from gateway.core.openapi import unwrap_descriptions
 from scripts.export_openapi import document
 
 STATIC_SPEC = Path(__file__).resolve().parents[2] / "static" / "openapi.json"
@@ -129,7 +130,8 @@ def test_every_reference_resolves_within_the_document(spec):
 
 
 def without_discriminators(node: Any) -> Any:
-    """A schema without OpenAPI's `discriminator` hints (which the document adds)."""
+    """A schema without OpenAPI's `discriminator` hints (which the document adds; it also joins
+    the lines of descriptions, as `unwrap_descriptions` does to the model's own)."""
     if isinstance(node, list):
         return [without_discriminators(item) for item in node]
     if isinstance(node, dict):
@@ -155,6 +157,7 @@ def test_the_document_describes_what_each_route_validates(spec):
         ref = operation["requestBody"]["content"][media]["schema"]["$ref"]
         own = route.body.model_json_schema(ref_template="#/components/schemas/{model}")
         own.pop("$defs", None)
+        unwrap_descriptions(own)
         assert without_discriminators(spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]) == (
             without_discriminators(own)
         ), path

@@ -203,6 +203,21 @@ def test_expired_disabled_and_revoked_keys_are_refused(make_store, clock):
     assert caught.value.reason == "unknown"
 
 
+def test_an_expiry_already_past_is_refused_on_create_and_change(make_store, clock):
+    store = make_store()
+    for past in (int(clock.now), int(clock.now) - 3600):
+        with pytest.raises(InvalidField) as caught:
+            run(store.create_key({"name": "stillborn", "expires_at": past}))
+        assert caught.value.param == "expires_at"
+    assert run(store.list_keys()) == []
+
+    minted = run(store.create_key({"name": "live"}))
+    with pytest.raises(InvalidField) as caught:
+        run(store.update_key(minted.record.id, {"expires_at": int(clock.now) - 1}))
+    assert caught.value.param == "expires_at"
+    assert run(store.authenticate(minted.secret)).expires_at is None
+
+
 def test_changes_reach_other_instances_within_the_cache_bound(make_store, clock):
     here, there = make_store(cache_seconds=10), make_store(cache_seconds=10)
     minted = run(here.create_key({"name": "shared"}))

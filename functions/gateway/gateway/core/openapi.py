@@ -149,6 +149,20 @@ def _add_discriminators(node: Any, components: dict[str, Any]) -> None:
         _add_discriminators(value, components)
 
 
+def unwrap_descriptions(node: Any) -> None:
+    """Join the lines of each description's paragraphs: pydantic takes them from docstrings as
+    they are wrapped in the code, and renderers show a line break as the end of a sentence."""
+    if isinstance(node, list):
+        for item in node:
+            unwrap_descriptions(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                node[key] = re.sub(r"(?<!\n)\n(?!\n)", " ", value)
+            else:
+                unwrap_descriptions(value)
+
+
 def _openapi_path(path: str) -> str:
     return re.sub(r"\{(\w+):path\}", r"{\1}", path)
 
@@ -169,6 +183,7 @@ def document(routes: list[Route], *, title: str, version: str, description: str)
     refs, definitions = models_json_schema(list(dict.fromkeys(models)), ref_template=REF)
     components = dict(sorted(definitions.get("$defs", {}).items()))
     _add_discriminators(components, components)
+    unwrap_descriptions(components)
     paths: dict[str, dict[str, Any]] = {}
     for route in documented:
         operations = paths.setdefault(_openapi_path(route.path), {})

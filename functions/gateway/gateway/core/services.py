@@ -19,7 +19,7 @@ from gateway.core.keys.windows import Clock
 from gateway.core.media_files import MediaFiles, open_media_files
 from gateway.core.observability import logger
 from gateway.core.storage import ResponseStore, open_store
-from gateway.core.transport import new_client
+from gateway.core.transport import new_client, new_transport
 from gateway.core.upstream import WorkersAI
 
 CATALOGUE_TIMEOUT = 3.0
@@ -49,9 +49,10 @@ async def open_services(settings: Settings, clock: Clock = time.time) -> AsyncIt
     is the named keys' time (their minutes, days, months and expiry; tests move it).
 
     Raises ValueError when only one of KEYS_TABLE and USAGE_TABLE is set."""
-    async with new_client() as http, ImageFetcher.from_settings(settings) as images:
+    transport = new_transport()
+    async with new_client(transport) as http, ImageFetcher.from_settings(settings) as images:
         credentials = Credentials(settings, http)
-        upstream = WorkersAI(http, settings, credentials)
+        upstream = WorkersAI(transport, settings, credentials)
         tasks = task_models(settings)
         catalogue = UpstreamCatalogue(
             lambda task: upstream.search_models(task, CATALOGUE_TIMEOUT),

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from gateway.core.config import Settings
 from gateway.core.errors import GatewayError
+from gateway.core.http import dumps
 from gateway.core.observability import describe_exception, logger
 
 DAY = 86400
@@ -46,7 +47,7 @@ async def _in_thread(function: Callable[..., T], *args: Any) -> T:
 
 
 def _encode(record: dict[str, Any]) -> bytes:
-    return zlib.compress(json.dumps(record, separators=(",", ":")).encode())
+    return zlib.compress(dumps(record))
 
 
 def _decode(blob: bytes) -> dict[str, Any]:

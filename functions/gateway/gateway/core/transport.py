@@ -24,11 +24,16 @@ from gateway.core.context import current_request
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
-def new_client() -> httpx.AsyncClient:
-    """The client the lifespan opens once; close it with `aclose()` (or `async with`)."""
-    return httpx.AsyncClient(
-        transport=TimedTransport(AiohttpTransport(limits=LIMITS)), cookies=NoCookies()
-    )
+def new_transport() -> TimedTransport:
+    """The process's one connection pool (aiohttp's, timed): Workers AI is called on it
+    directly (upstream.WorkersAI), the rest through `new_client`'s client."""
+    return TimedTransport(AiohttpTransport(limits=LIMITS))
+
+
+def new_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """A client over `transport` (a new pool by default), with no cookies; closing it (with
+    `aclose()` or `async with`) closes the transport."""
+    return httpx.AsyncClient(transport=transport or new_transport(), cookies=NoCookies())
 
 
 class NoCookies(CookieJar):

@@ -214,6 +214,7 @@ def ai_gateway_headers(ctx: RequestContext | None, token: str | None) -> dict[st
         metadata: dict[str, str] = {"key": ctx.key.name, "key_id": ctx.key.id}
     else:
         metadata = {"key": "operator"}
+    # ASCII JSON (non-ASCII names as \u escapes): a header value carries Latin-1 at most.
     headers["cf-aig-metadata"] = json.dumps(metadata, separators=(",", ":"))
     for name, value in ctx.client_headers:
         rule = AI_GATEWAY_PASSED.get(name.lower())
@@ -324,8 +325,14 @@ def _parsed_url(url: str) -> httpx.URL:
 
 
 class WorkersAI:
-    def __init__(self, http: httpx.AsyncClient, settings: Settings, credentials: Credentials):
-        self.http = http
+    """The Workers AI REST client. Requests go to the pool's transport itself: httpx's client
+    layer (auth flows, redirects, cookies, default headers, event hooks) does nothing Workers AI
+    needs, and cost some 0.15 ms of CPU a call (docs/performance.md)."""
+
+    def __init__(
+        self, transport: httpx.AsyncBaseTransport, settings: Settings, credentials: Credentials
+    ):
+        self.transport = transport
         self.settings = settings
         self.credentials = credentials
         self.via_ai_gateway = urlsplit(settings.workers_ai_base_url).hostname == AI_GATEWAY_HOST
@@ -393,15 +400,14 @@ class WorkersAI:
             return []  # the catalogue is an account API, not served through AI Gateway
         rows: list[dict[str, Any]] = []
         for page in range(1, CATALOGUE_MAX_PAGES + 1):
-            try:
-                response = await self.http.get(
-                    f"{base}/models/search",
-                    params={"task": task, "per_page": CATALOGUE_PAGE, "page": page},
-                    headers=headers,
-                    timeout=self._timeout(read_timeout),
-                )
-            except httpx.TransportError as exc:
-                raise _transport_error(exc) from None
+            request = self._request(
+                "GET",
+                f"{base}/models/search",
+                read_timeout,
+                params={"task": task, "per_page": CATALOGUE_PAGE, "page": page},
+                headers=headers,
+            )
+            response = await self._send(request, read=True)
             result = self._result(response, response.content, lambda found: isinstance(found, list))
             batch = [row for row in result if isinstance(row, dict)]
             rows += batch
@@ -409,8 +415,29 @@ class WorkersAI:
                 return rows
         raise UpstreamError("The model catalogue has more pages than the gateway reads.")
 
-    def _timeout(self, seconds: float) -> httpx.Timeout:
-        return httpx.Timeout(seconds, connect=min(self.settings.connect_timeout, seconds))
+    def _request(
+        self, method: str, url: httpx.URL | str, read_timeout: float, **args: Any
+    ) -> httpx.Request:
+        """A request with its timeouts: `read_timeout` seconds between reads (and to write and
+        to get a pooled connection), CONNECT_TIMEOUT (at most that) to connect."""
+        timeout = httpx.Timeout(
+            read_timeout, connect=min(self.settings.connect_timeout, read_timeout)
+        )
+        return httpx.Request(method, url, extensions={"timeout": timeout.as_dict()}, **args)
+
+    async def _send(self, request: httpx.Request, *, read: bool) -> httpx.Response:
+        """The response to `request` (with `read`, its whole body read); UpstreamError when no
+        answer comes. Without `read` the caller closes the response."""
+        try:
+            response = await self.transport.handle_async_request(request)
+        except httpx.TransportError as exc:
+            raise _transport_error(exc) from None
+        if read:
+            try:
+                await response.aread()
+            except httpx.TransportError as exc:
+                raise _transport_error(exc) from None
+        return response
 
     async def run(
         self,
@@ -424,14 +451,10 @@ class WorkersAI:
         result, checked to have the `expected` shape (text generation unless told otherwise).
         `body` is JSON, or a `RawBody` or `FormBody` sent as it is. Raises UpstreamError."""
         url, auth = await self._target(model)
-        try:
-            response = await self.http.post(
-                url,
-                **_request_args(body, {**auth, **(headers or {})}),
-                timeout=self._timeout(read_timeout),
-            )
-        except httpx.TransportError as exc:
-            raise _transport_error(exc) from None
+        request = self._request(
+            "POST", url, read_timeout, **_request_args(body, {**auth, **(headers or {})})
+        )
+        response = await self._send(request, read=True)
         return self._result(response, response.content, expected)
 
     @asynccontextmanager
@@ -456,13 +479,8 @@ class WorkersAI:
         broken connection.
         """
         url, auth = await self._target(model)
-        request = self.http.build_request(
-            "POST", url, **_request_args(body, auth), timeout=self._timeout(read_timeout)
-        )
-        try:
-            response = await self.http.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise _transport_error(exc) from None
+        request = self._request("POST", url, read_timeout, **_request_args(body, auth))
+        response = await self._send(request, read=False)
         try:
             media_type = _media_type(response)
             if not response.is_success or media_type == "application/json":
@@ -514,17 +532,14 @@ class WorkersAI:
         the iterator.
         """
         url, auth = await self._target(model)
-        request = self.http.build_request(
+        request = self._request(
             "POST",
             url,
+            read_timeout,
             content=dumps(body),
             headers={**auth, **JSON_CONTENT, **(headers or {})},
-            timeout=self._timeout(read_timeout),
         )
-        try:
-            response = await self.http.send(request, stream=True)
-        except httpx.TransportError as exc:
-            raise _transport_error(exc) from None
+        response = await self._send(request, read=False)
         try:
             content_type = response.headers.get("content-type", "")
             if response.is_success and "text/event-stream" in content_type:

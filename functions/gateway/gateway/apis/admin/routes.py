@@ -233,7 +233,7 @@ async def own_key(request: Request[Services]) -> ASGIApp:
             "expires_at": key.expires_at,
             "usage": _month(totals),
             "remaining": {
-                "monthly_tokens": None if budget is None else budget - totals.usage.tokens
+                "monthly_tokens": None if budget is None else max(0, budget - totals.usage.tokens)
             },
         }
     )

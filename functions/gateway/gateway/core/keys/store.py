@@ -137,7 +137,7 @@ class KeyStore:
         Returns the record and the secret, which is not stored and cannot be shown again.
         Raises InvalidField, NameTaken, StoreUnavailable.
         """
-        checked = check_fields(fields, creating=True)
+        checked = self._not_expired(check_fields(fields, creating=True))
         secret = new_secret()
         record = KeyRecord(
             id=new_key_id(),
@@ -148,6 +148,14 @@ class KeyStore:
         await self._call(self._insert, record)
         self.cache.forget(record.secret_hash)
         return MintedKey(record, secret)
+
+    def _not_expired(self, checked: dict[str, Any]) -> dict[str, Any]:
+        """The fields, unless they set an expiry already past (a key that could never be used;
+        InvalidField naming `expires_at`)."""
+        expires_at = checked.get("expires_at")
+        if expires_at is not None and expires_at <= self.clock():
+            raise InvalidField("expires_at", "The expiry must be in the future.")
+        return checked
 
     async def get_key(self, key_id: str) -> KeyRecord | None:
         """The live key with this id, or None (unknown or revoked). Not cached."""
@@ -164,7 +172,7 @@ class KeyStore:
         key. Raises InvalidField, NameTaken, StoreUnavailable. This process sees the change
         at once; others within `cache_seconds`.
         """
-        checked = check_fields(changes, creating=False)
+        checked = self._not_expired(check_fields(changes, creating=False))
         result = await self._call(self._update, key_id, checked)
         if result is None:
             return None
