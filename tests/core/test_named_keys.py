@@ -162,6 +162,24 @@ def test_a_key_may_use_only_its_models(keys_gateway, emulator, openai_schemas):
     assert [run["model"] for run in upstream_runs(emulator)] == [PRIMARY, PRIMARY]
 
 
+def test_a_key_lists_only_its_models(keys_gateway, openai_schemas):
+    """GET /v1/models shows a key with a list of models what it may use: the alias it names, the
+    model that alias stands for and the other aliases of that model, each of which answers it;
+    other models are not found for it."""
+    secret, _ = mint_key(keys_gateway, name="lister", models=["gpt-4o"])
+    client = openai.OpenAI(base_url=f"{keys_gateway.url}/v1", api_key=secret)
+    listed = {model.id for model in client.models.list()}
+    assert {"gpt-4o", PRIMARY} <= listed
+    assert not listed & {"gpt-4o-mini", BACKUP, "text-embedding-3-small"}
+    for model in listed:
+        assert chat(keys_gateway, secret, model=model).status_code == 200, model
+    assert client.models.retrieve("gpt-4o").id == "gpt-4o"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("gpt-4o-mini")
+    everyone = openai.OpenAI(base_url=f"{keys_gateway.url}/v1", api_key=keys_gateway.api_key)
+    assert {"gpt-4o-mini", BACKUP} <= {model.id for model in everyone.models.list()}
+
+
 def test_the_backup_answers_only_a_key_that_may_use_it(keys_gateway, emulator):
     narrow, _ = mint_key(keys_gateway, name="narrow", models=["gpt-4o"])
     wide, _ = mint_key(keys_gateway, name="wide", models=["gpt-4o", BACKUP])

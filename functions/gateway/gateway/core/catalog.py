@@ -365,6 +365,11 @@ class Catalog:
             )
         return [first, *(model for model in backups if key.allows(*self._names_of(model)))]
 
+    def permits(self, key: KeyRecord, name: str) -> bool:
+        """Whether `key` may use `name` (a model or an alias): its list names it, or an alias
+        of the model it stands for, or that model."""
+        return key.allows(name, *self._names_of(self.all_aliases.get(name, name)))
+
     def _names_of(self, model: str) -> tuple[str, ...]:
         """A model's own name and every alias that stands for it."""
         return (model, *(alias for alias, target in self.all_aliases.items() if target == model))

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from gateway.apis.models.schemas import Model, ModelList
 from gateway.core.catalog import Catalog, capabilities, model_not_found
 from gateway.core.http import ASGIApp, JSONResponse, Request, Route, get
+from gateway.core.keys import KeyRecord
 from gateway.core.services import Services
 from gateway.core.validation import validation_error
 
@@ -98,8 +99,19 @@ def anthropic_page(models: list[dict[str, Any]], query: dict[str, str]) -> dict[
     }
 
 
+def _visible(
+    models: dict[str, dict[str, Any]], catalog: Catalog, key: KeyRecord | None
+) -> dict[str, dict[str, Any]]:
+    """The models a key may use: all of them, unless it is a named key with a list of models
+    (then those its list names, by name or by an alias of theirs)."""
+    if key is None or key.models is None:
+        return models
+    return {model_id: model for model_id, model in models.items() if catalog.permits(key, model_id)}
+
+
 async def list_models(request: Request[Services]) -> ASGIApp:
-    models = await _models(request.services.catalog)
+    catalog = request.services.catalog
+    models = _visible(await _models(catalog), catalog, request.context.key)
     if ANTHROPIC_CLIENT in request.headers:
         return JSONResponse(anthropic_page(list(models.values()), request.query))
     return JSONResponse({"object": "list", "data": list(models.values())})
@@ -107,7 +119,8 @@ async def list_models(request: Request[Services]) -> ASGIApp:
 
 async def get_model(request: Request[Services]) -> ASGIApp:
     model_id = request.params["model_id"]
-    models = await _models(request.services.catalog)
+    catalog = request.services.catalog
+    models = _visible(await _models(catalog), catalog, request.context.key)
     if model_id not in models:
         raise model_not_found(model_id, "a name from GET /v1/models")
     if ANTHROPIC_CLIENT in request.headers:
