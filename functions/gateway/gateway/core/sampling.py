@@ -3,10 +3,10 @@ usage object and finish reasons their answers document."""
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from gateway.core.text_generation import Sampling
-from gateway.core.validation import RequestModel
+from gateway.core.validation import AnswerModel, RequestModel
 
 Penalty = Annotated[float, Field(ge=-2.0, le=2.0)]
 
@@ -75,15 +75,15 @@ class SamplingParams(RequestModel):
 # Answers (documentation only: answers are built as plain dicts).
 
 
-class PromptTokensDetails(BaseModel):
+class PromptTokensDetails(AnswerModel):
     cached_tokens: int = Field(description="Prompt tokens Workers AI read from its prefix cache.")
 
 
-class CompletionTokensDetails(BaseModel):
+class CompletionTokensDetails(AnswerModel):
     reasoning_tokens: int = Field(description="Tokens the model spent reasoning.")
 
 
-class Usage(BaseModel):
+class Usage(AnswerModel):
     """Workers AI's own counts; the breakdowns only where it reports them."""
 
     prompt_tokens: int

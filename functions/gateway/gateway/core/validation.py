@@ -1,5 +1,6 @@
-"""How request bodies are validated: the base model, unions told apart by a tag, and pydantic's
-errors as OpenAI's single 400 with a `param`.
+"""How request bodies are validated: the base models (of requests, and of the answers the
+document shows), unions told apart by a tag, and pydantic's errors as OpenAI's single 400 with a
+`param`.
 
 Every union of the request schemas is annotated `Tagged(...)`, which has pydantic choose the
 branch by a field's value and label each branch with its class name: pydantic puts that label
@@ -32,6 +33,14 @@ class RequestModel(BaseModel):
     the models its first request needs)."""
 
     model_config = ConfigDict(extra="ignore", defer_build=True)
+
+
+class AnswerModel(BaseModel):
+    """The base of every answer schema. These models describe the answers in the OpenAPI
+    document; the routes write their answers as plain dicts, so a model is built only if
+    something asks for its schema (`make openapi`), never at start-up."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class Unsupported(RequestModel):

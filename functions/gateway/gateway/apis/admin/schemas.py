@@ -10,7 +10,6 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictBool,
@@ -27,7 +26,7 @@ from gateway.core.keys.records import (
     MAX_NAME_CHARS,
     MAX_TIMESTAMP,
 )
-from gateway.core.validation import RequestModel
+from gateway.core.validation import AnswerModel, RequestModel
 
 
 def _models() -> Any:
@@ -94,10 +93,10 @@ class KeyUpdate(AdminRequest):
     metadata: dict[str, Any] | None = _metadata()
 
 
-class UsageQuery(BaseModel):
+class UsageQuery(RequestModel):
     """The query of `GET /admin/usage`."""
 
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     start: date | None = Field(
         default=None, description="First UTC day (YYYY-MM-DD); the first of this month if unset."
@@ -113,11 +112,8 @@ class UsageQuery(BaseModel):
 # --- answers (documented) ---------------------------------------------------------------------
 
 
-class Answer(BaseModel):
-    """An object the admin API answers, modelled for the OpenAPI document only: built when the
-    document is, never at import (a cold start does not pay for it)."""
-
-    model_config = ConfigDict(defer_build=True)
+class Answer(AnswerModel):
+    """An object the admin API answers (modelled for the OpenAPI document only)."""
 
 
 class MonthUsage(Answer):

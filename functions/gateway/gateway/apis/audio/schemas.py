@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from gateway.core.multipart import UploadField
-from gateway.core.validation import RequestModel
+from gateway.core.validation import AnswerModel, RequestModel
 
 TextFormat = Literal["json", "text", "srt", "verbose_json", "vtt"]
 Granularity = Literal["word", "segment"]
@@ -68,13 +68,13 @@ class SpeechRequest(RequestModel):
 # Answers (documentation only).
 
 
-class TranscriptionWord(BaseModel):
+class TranscriptionWord(AnswerModel):
     word: str
     start: float
     end: float
 
 
-class TranscriptionSegment(BaseModel):
+class TranscriptionSegment(AnswerModel):
     id: int
     seek: int
     start: float
@@ -87,19 +87,19 @@ class TranscriptionSegment(BaseModel):
     no_speech_prob: float
 
 
-class DurationUsage(BaseModel):
+class DurationUsage(AnswerModel):
     type: Literal["duration"]
     seconds: float
 
 
-class Transcription(BaseModel):
+class Transcription(AnswerModel):
     """`response_format` json; `text`, `srt` and `vtt` answer plain text instead."""
 
     text: str
     usage: DurationUsage | None = None
 
 
-class VerboseTranscription(BaseModel):
+class VerboseTranscription(AnswerModel):
     """`response_format` verbose_json."""
 
     task: Literal["transcribe", "translate"]
@@ -111,7 +111,7 @@ class VerboseTranscription(BaseModel):
     usage: DurationUsage | None = None
 
 
-class TranscriptionAnswer(BaseModel):
+class TranscriptionAnswer(AnswerModel):
     """A transcription or translation as JSON: `json` gives `text` (and `usage`),
     `verbose_json` also `task`, `language`, `duration`, `segments` and `words`."""
 
@@ -124,7 +124,7 @@ class TranscriptionAnswer(BaseModel):
     words: list[TranscriptionWord] | None = None
 
 
-class TranscriptEvent(BaseModel):
+class TranscriptEvent(AnswerModel):
     """With `stream`: `transcript.text.delta` events (`delta`), then `transcript.text.done`
     (`text`)."""
 
@@ -133,7 +133,7 @@ class TranscriptEvent(BaseModel):
     text: str | None = None
 
 
-class SpeechEvent(BaseModel):
+class SpeechEvent(AnswerModel):
     """With `stream_format: sse`: `speech.audio.delta` events (`audio`, base64), then
     `speech.audio.done` (`usage`: zeros, as Workers AI reports no token counts)."""
 

@@ -7,14 +7,14 @@ Unknown request fields are ignored, as many OpenAI clients send extras.
 
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gateway.apis.chat.parameters import CHAT_COMPLETIONS
 from gateway.core.errors import GatewayError
 from gateway.core.parameters import refuse_unsupported
 from gateway.core.sampling import FinishReason, SamplingParams, Usage
 from gateway.core.text_generation import ReasoningEffort
-from gateway.core.validation import RequestModel, Tagged, Unsupported
+from gateway.core.validation import AnswerModel, RequestModel, Tagged, Unsupported
 
 
 class TextPart(RequestModel):
@@ -306,18 +306,18 @@ def _check_tool_choice(req: ChatCompletionRequest) -> None:
 # Answers (documentation only; see the module docstring).
 
 
-class ResponseFunctionCall(BaseModel):
+class ResponseFunctionCall(AnswerModel):
     name: str
     arguments: str
 
 
-class ResponseToolCall(BaseModel):
+class ResponseToolCall(AnswerModel):
     id: str
     type: Literal["function"]
     function: ResponseFunctionCall
 
 
-class ResponseMessage(BaseModel):
+class ResponseMessage(AnswerModel):
     role: Literal["assistant"]
     content: str | None
     refusal: str | None
@@ -331,14 +331,14 @@ class ResponseMessage(BaseModel):
     reasoning_content: str | None = Field(default=None, description="The same as `reasoning`.")
 
 
-class ChatChoice(BaseModel):
+class ChatChoice(AnswerModel):
     index: int
     message: ResponseMessage
     finish_reason: FinishReason
     logprobs: None
 
 
-class ChatCompletion(BaseModel):
+class ChatCompletion(AnswerModel):
     id: str
     object: Literal["chat.completion"]
     created: int
@@ -349,7 +349,7 @@ class ChatCompletion(BaseModel):
     usage: Usage | None = None
 
 
-class ChunkDelta(BaseModel):
+class ChunkDelta(AnswerModel):
     role: Literal["assistant"] | None = None
     content: str | None = None
     tool_calls: list[dict[str, Any]] | None = None
@@ -358,14 +358,14 @@ class ChunkDelta(BaseModel):
     reasoning_content: str | None = None
 
 
-class ChunkChoice(BaseModel):
+class ChunkChoice(AnswerModel):
     index: int
     delta: ChunkDelta
     finish_reason: FinishReason | None
     logprobs: None = None
 
 
-class ChatCompletionChunk(BaseModel):
+class ChatCompletionChunk(AnswerModel):
     """One `data:` event of a streamed chat completion."""
 
     id: str

@@ -3,12 +3,13 @@
 
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gateway.apis.completions.parameters import COMPLETIONS
 from gateway.core.parameters import refuse_unsupported
 from gateway.core.sampling import FinishReason, SamplingParams, Usage
 from gateway.core.tokens import TokenIds
+from gateway.core.validation import AnswerModel
 
 
 class CompletionRequest(SamplingParams):
@@ -42,14 +43,14 @@ class CompletionRequest(SamplingParams):
 # Answers (documentation only).
 
 
-class CompletionChoice(BaseModel):
+class CompletionChoice(AnswerModel):
     index: int
     text: str
     finish_reason: FinishReason | None
     logprobs: None
 
 
-class Completion(BaseModel):
+class Completion(AnswerModel):
     id: str
     object: Literal["text_completion"]
     created: int

@@ -3,10 +3,10 @@ embeddings they are answered with (documented only)."""
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from gateway.core.tokens import TokenIds
-from gateway.core.validation import RequestModel
+from gateway.core.validation import AnswerModel, RequestModel
 
 EmbeddingInput = str | list[str] | TokenIds | list[TokenIds]
 
@@ -45,18 +45,18 @@ def _is_token_ids(value: Any) -> bool:
 # Answers (documentation only).
 
 
-class Embedding(BaseModel):
+class Embedding(AnswerModel):
     object: Literal["embedding"]
     index: int
     embedding: list[float] | str
 
 
-class EmbeddingUsage(BaseModel):
+class EmbeddingUsage(AnswerModel):
     prompt_tokens: int
     total_tokens: int
 
 
-class EmbeddingList(BaseModel):
+class EmbeddingList(AnswerModel):
     object: Literal["list"]
     data: list[Embedding]
     model: str

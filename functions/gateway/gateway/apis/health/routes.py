@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel
-
 from gateway import __version__
 from gateway.core.http import ASGIApp, JSONResponse, Request, Route, get
 from gateway.core.observability import SERVICE
 from gateway.core.services import Services
+from gateway.core.validation import AnswerModel
 
 
-class Health(BaseModel):
+class Health(AnswerModel):
     status: Literal["healthy"]
     service: str
     version: str

@@ -4,12 +4,12 @@ multipart form), validated, and the `ImagesResponse` they are answered with (doc
 import re
 from typing import Literal, Self
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gateway.apis.images.parameters import IMAGE_EDITS, IMAGE_GENERATIONS
 from gateway.core.multipart import Upload, UploadField
 from gateway.core.parameters import refuse_unsupported
-from gateway.core.validation import RequestModel
+from gateway.core.validation import AnswerModel, RequestModel
 
 SIZE = re.compile(r"([1-9][0-9]{0,4})x([1-9][0-9]{0,4})")
 """`WIDTHxHEIGHT`, each 1 to 99999 pixels (a model's own range is checked later)."""
@@ -102,12 +102,12 @@ class ImageEditRequest(ImageRequest):
 # Answers (documentation only).
 
 
-class ImageData(BaseModel):
+class ImageData(AnswerModel):
     b64_json: str | None = Field(default=None, description="The image, base64-encoded.")
     url: str | None = Field(default=None, description="A link to the image, valid for an hour.")
 
 
-class ImagesResponse(BaseModel):
+class ImagesResponse(AnswerModel):
     created: int
     data: list[ImageData]
     output_format: OutputFormat = Field(description="The format of the images.")

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from gateway.apis.messages.parameters import COUNT_TOKENS, MESSAGES
 from gateway.core.errors import GatewayError
 from gateway.core.parameters import refuse_unsupported
-from gateway.core.validation import RequestModel, Tagged, Unsupported
+from gateway.core.validation import AnswerModel, RequestModel, Tagged, Unsupported
 
 MAX_STOP_SEQUENCES = 64
 """Each is looked for in every piece of an answer: a bound on that work."""
@@ -389,25 +389,25 @@ class CountTokensRequest(MessagesInput):
 # --- answers (documentation only; see the module docstring) ----------------------------------
 
 
-class TextContent(BaseModel):
+class TextContent(AnswerModel):
     type: Literal["text"]
     text: str
 
 
-class ThinkingContent(BaseModel):
+class ThinkingContent(AnswerModel):
     type: Literal["thinking"]
     thinking: str = Field(description="The model's reasoning (empty with `display: omitted`).")
     signature: str = Field(description="Always empty: Workers AI does not sign reasoning.")
 
 
-class ToolUseContent(BaseModel):
+class ToolUseContent(AnswerModel):
     type: Literal["tool_use"]
     id: str = Field(description="`toolu_` and 24 hex digits.")
     name: str
     input: dict[str, Any]
 
 
-class MessagesUsage(BaseModel):
+class MessagesUsage(AnswerModel):
     """Workers AI's own counts. `input_tokens` excludes the cached ones, as Anthropic's does."""
 
     input_tokens: int
@@ -423,7 +423,7 @@ class MessagesUsage(BaseModel):
 StopReason = Literal["end_turn", "max_tokens", "stop_sequence", "tool_use", "refusal"]
 
 
-class MessageObject(BaseModel):
+class MessageObject(AnswerModel):
     """A `message`: the answer of `POST /v1/messages`."""
 
     id: str = Field(description="`msg_` and 24 hex digits.")
@@ -440,7 +440,7 @@ class MessageObject(BaseModel):
     usage: MessagesUsage
 
 
-class StreamEvent(BaseModel):
+class StreamEvent(AnswerModel):
     """One event of a streamed message: `event: <type>` and `data: {"type": <type>, ...}`, in
     the order `message_start`, per block `content_block_start`, `content_block_delta`s,
     `content_block_stop`, then `message_delta` and `message_stop`; `ping` while the upstream is
@@ -458,20 +458,20 @@ class StreamEvent(BaseModel):
     ]
 
 
-class TokenCount(BaseModel):
+class TokenCount(AnswerModel):
     """The answer of `POST /v1/messages/count_tokens`."""
 
     input_tokens: int = Field(description="cl100k_base tokens of the prompt (an estimate).")
 
 
-class AnthropicErrorDetail(BaseModel):
+class AnthropicErrorDetail(AnswerModel):
     type: str = Field(
         description="invalid_request_error, authentication_error, ..., overloaded_error"
     )
     message: str
 
 
-class AnthropicErrorResponse(BaseModel):
+class AnthropicErrorResponse(AnswerModel):
     """Anthropic's error envelope, which every error of the Messages API uses."""
 
     type: Literal["error"]

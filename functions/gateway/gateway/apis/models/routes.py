@@ -13,14 +13,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from gateway.apis.models.schemas import Model, ModelList
 from gateway.core.catalog import Catalog, capabilities, model_not_found
 from gateway.core.http import ASGIApp, JSONResponse, Request, Route, get
 from gateway.core.keys import KeyRecord
 from gateway.core.services import Services
-from gateway.core.validation import validation_error
+from gateway.core.validation import RequestModel, validation_error
 
 CREATED = 1_700_000_000  # for aliases, and models the catalogue gives no date for
 ANTHROPIC_CLIENT = "anthropic-version"
@@ -67,7 +67,7 @@ def anthropic_model(model: dict[str, Any]) -> dict[str, Any]:
     return info
 
 
-class AnthropicPage(BaseModel):
+class AnthropicPage(RequestModel):
     """The query of Anthropic's `GET /v1/models`."""
 
     limit: int = Field(default=20, ge=1, le=1000)

@@ -2,10 +2,12 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from gateway.core.validation import AnswerModel
 
 
-class Model(BaseModel):
+class Model(AnswerModel):
     id: str
     object: Literal["model"]
     created: int
@@ -17,6 +19,6 @@ class Model(BaseModel):
     )
 
 
-class ModelList(BaseModel):
+class ModelList(AnswerModel):
     object: Literal["list"]
     data: list[Model]

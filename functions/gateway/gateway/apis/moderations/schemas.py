@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from gateway.core.validation import RequestModel, Tagged
+from gateway.core.validation import AnswerModel, RequestModel, Tagged
 
 
 class ModerationText(RequestModel):
@@ -37,7 +37,7 @@ class ModerationRequest(RequestModel):
 # Answers (documentation only).
 
 
-class ModerationResult(BaseModel):
+class ModerationResult(AnswerModel):
     flagged: bool
     categories: dict[str, bool]
     category_scores: dict[str, float] = Field(
@@ -51,7 +51,7 @@ class ModerationResult(BaseModel):
     )
 
 
-class Moderation(BaseModel):
+class Moderation(AnswerModel):
     id: str
     model: str
     results: list[ModerationResult]

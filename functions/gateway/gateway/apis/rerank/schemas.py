@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from gateway.core.validation import RequestModel
+from gateway.core.validation import AnswerModel, RequestModel
 
 MAX_DOCUMENTS = 1000
 
@@ -32,17 +32,17 @@ class RerankRequest(RequestModel):
 # Answers (documentation only).
 
 
-class RankedDocument(BaseModel):
+class RankedDocument(AnswerModel):
     text: str
 
 
-class RerankResult(BaseModel):
+class RerankResult(AnswerModel):
     index: int
     relevance_score: float = Field(ge=0, le=1)
     document: RankedDocument | None = None
 
 
-class Rerank(BaseModel):
+class Rerank(AnswerModel):
     id: str
     model: str
     results: list[RerankResult]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from gateway.apis.responses.dialect import Responses
 from gateway.apis.responses.items import (
@@ -50,7 +50,7 @@ from gateway.core.http import (
 )
 from gateway.core.keys import hash_secret
 from gateway.core.services import Services
-from gateway.core.validation import validation_error
+from gateway.core.validation import RequestModel, validation_error
 
 STORED_ERRORS = (401, 404, 503)
 _TOOLS = TypeAdapter(list[Tool])
@@ -114,7 +114,7 @@ async def delete_response(request: Request[Services]) -> ASGIApp:
     return JSONResponse({"id": response_id, "object": "response", "deleted": True})
 
 
-class InputItemsQuery(BaseModel):
+class InputItemsQuery(RequestModel):
     """The query of `GET /v1/responses/{id}/input_items`."""
 
     limit: int = Field(default=20, ge=1, le=100)

@@ -8,14 +8,14 @@ ignored, as for chat.
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from gateway.apis.responses.parameters import RESPONSES
 from gateway.core.errors import GatewayError
 from gateway.core.parameters import refuse_unsupported
 from gateway.core.sampling import Penalty
 from gateway.core.text_generation import ReasoningEffort
-from gateway.core.validation import RequestModel, Tagged
+from gateway.core.validation import AnswerModel, RequestModel, Tagged
 
 
 class InputText(RequestModel):
@@ -518,7 +518,7 @@ def _typeless_reference(item: Any) -> bool:
 # in the tests).
 
 
-class ResponseUsage(BaseModel):
+class ResponseUsage(AnswerModel):
     input_tokens: int
     input_tokens_details: dict[str, int]
     output_tokens: int
@@ -528,7 +528,7 @@ class ResponseUsage(BaseModel):
     total_tokens: int
 
 
-class ResponseObject(BaseModel):
+class ResponseObject(AnswerModel):
     """OpenAI's `Response` (the echoed request fields are listed in OpenAI's reference)."""
 
     id: str
@@ -552,7 +552,7 @@ class ResponseObject(BaseModel):
     metadata: dict[str, str]
 
 
-class ResponseItemList(BaseModel):
+class ResponseItemList(AnswerModel):
     object: Literal["list"]
     data: list[dict[str, Any]] = Field(description="Input items, with their ids.")
     first_id: str | None
@@ -560,7 +560,7 @@ class ResponseItemList(BaseModel):
     has_more: bool
 
 
-class DeletedResponse(BaseModel):
+class DeletedResponse(AnswerModel):
     id: str
     object: Literal["response"]
     deleted: Literal[True]
