@@ -58,8 +58,9 @@ emulator: $(STAMP) ## serve the Workers AI emulator alone
 
 # Named keys through the admin API of BASE_URL, with the operator key API_KEY (WORKER_API_KEY,
 # else the key `make dev` keeps): make keys ARGS="create --name alice --rpm 60"; ARGS=--help.
+# The recipe is not echoed: it holds the operator key.
 keys: $(STAMP) ## manage named keys: make keys ARGS="create|list|show|update|revoke|usage ..."
-	BASE_URL="$(BASE_URL)" API_KEY="$(API_KEY)" $(BIN)/python scripts/keys.py $(ARGS)
+	@BASE_URL="$(BASE_URL)" API_KEY="$(API_KEY)" $(BIN)/python scripts/keys.py $(ARGS)
 
 test: $(STAMP) $(CLIENTS) aws-check ## lint, type-check, the offline AWS checks and every test (what CI runs)
 	$(BIN)/ruff check .
@@ -134,7 +135,7 @@ sam-build: $(SAM_STAMP)
 # Checks a running gateway, local or deployed: make smoke BASE_URL=https://... API_KEY=...
 # [DOCS_URL=https://... where the docs page is, when not at BASE_URL]
 smoke: $(STAMP) ## check a running gateway: make smoke BASE_URL=... API_KEY=...
-	$(BIN)/python scripts/smoke.py --base-url "$(BASE_URL)" --api-key "$(API_KEY)" \
+	@$(BIN)/python scripts/smoke.py --base-url "$(BASE_URL)" --api-key "$(API_KEY)" \
 		$(if $(DOCS_URL),--docs-url "$(DOCS_URL)")
 
 # Build and deploy to AWS (first time: guided), then print the URLs and the key command.

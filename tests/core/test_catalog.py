@@ -60,6 +60,18 @@ def test_a_name_nobody_knows_is_a_404(name):
     assert (caught.value.status, caught.value.code) == (404, "model_not_found")
 
 
+def test_a_404_tells_aliases_from_name_patterns():
+    """What the 404 offers can be sent: aliases as names, Claude's families as patterns."""
+    with pytest.raises(GatewayError) as caught:
+        chain("gpt-5")
+    message = caught.value.message
+    aliases = message.split("aliases (")[1].split(")")[0].split(", ")
+    assert "gpt-4o" in aliases
+    assert not [alias for alias in aliases if "*" in alias]
+    assert "a name matching claude-" in message
+    assert PRIMARY in message
+
+
 def test_a_model_of_another_task_is_a_400():
     with pytest.raises(GatewayError) as caught:
         chain("@cf/baai/bge-m3")

@@ -106,3 +106,28 @@ def test_expiry_dates_are_utc_unless_they_say_otherwise():
     assert cli.moment("2027-01-31T12:00:00+02:00") == utc("2027-01-31T10:00:00")
     assert cli.moment("1798761600") == 1798761600
     assert cli.moment("none") is None
+
+
+@pytest.mark.parametrize("keys_backend", ["sqlite"], indirect=True)
+def test_make_keys_does_not_print_the_operator_key(keys_gateway):
+    """`make keys` runs the CLI without echoing its command line, which holds the key."""
+    secret = post(keys_gateway, "/admin/keys", {"name": "quiet"}).json()["key"]
+    done = subprocess.run(
+        [
+            "make",
+            "--no-print-directory",
+            "keys",
+            f"BASE_URL={keys_gateway.url}",
+            f"API_KEY={keys_gateway.api_key}",
+            "ARGS=list",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "quiet" in done.stdout
+    assert keys_gateway.api_key not in done.stdout + done.stderr
+    assert secret not in done.stdout + done.stderr

@@ -378,11 +378,12 @@ class Catalog:
         models = self.tasks[task]
         model = self.resolve(name, models)
         if not model.startswith(MODEL_PREFIXES):
-            names = [*models.aliases, *(pattern for pattern, _ in models.patterns)]
+            patterns = [pattern for pattern, _ in models.patterns]
+            matching_names = f", a name matching {' or '.join(patterns)}" if patterns else ""
             raise model_not_found(
                 name,
-                f"one of the aliases ({', '.join(names)}) or a Workers AI "
-                f"{models.label} model such as `{models.primary}`",
+                f"one of the aliases ({', '.join(models.aliases)}){matching_names}, or a "
+                f"Workers AI {models.label} model such as `{models.primary}`",
             )
         if not await self._exists(name, model, models):
             return [model]
