@@ -11,20 +11,15 @@ age decides: past the TTL it is gone (404) and the next save deletes it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import secrets
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
+from gateway.core.backends import Boto3Client, Unavailable
 from gateway.core.config import Settings
-from gateway.core.errors import GatewayError
-from gateway.core.observability import describe_exception, logger
 
 LOCAL_PREFIX = "/media/"
 """Where the gateway serves its local files: `GET /media/{name}` (no key: the name is the
@@ -35,8 +30,6 @@ MEDIA_TYPES = {extension: media_type for media_type, extension in EXTENSIONS.ite
 NAME = re.compile(r"[A-Za-z0-9_-]{32}\.(png|jpg|webp)")
 """A file name `save` makes: 32 characters of token_urlsafe(24), then the extension."""
 
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class MediaFile:
@@ -44,18 +37,11 @@ class MediaFile:
     media_type: str
 
 
-async def _in_thread(function: Callable[..., T], *args: Any) -> T:
-    """Run a blocking store call in a worker thread; a broken store is a 503, never a 500."""
-    try:
-        return await asyncio.to_thread(function, *args)
-    except Exception as exc:
-        logger.error("media store failed", extra=describe_exception(exc))
-        raise GatewayError(
-            503,
-            "The image store is unavailable right now; try again, or ask for "
-            "response_format: b64_json.",
-            code="media_store_unavailable",
-        ) from None
+UNAVAILABLE = Unavailable(
+    "media store",
+    "The image store is unavailable right now; try again, or ask for response_format: b64_json.",
+    "media_store_unavailable",
+)
 
 
 def _new_name(media_type: str) -> str:
@@ -98,7 +84,7 @@ class LocalMediaFiles(MediaFiles):
 
     async def save(self, data: bytes, media_type: str, base_url: str) -> str:
         name = _new_name(media_type)
-        await _in_thread(self._write, name, data)
+        await UNAVAILABLE.call(self._write, name, data)
         return f"{base_url}{LOCAL_PREFIX}{name}"
 
     def _read(self, name: str) -> MediaFile | None:
@@ -116,7 +102,7 @@ class LocalMediaFiles(MediaFiles):
         name is not one `save` makes (so no other path can be reached)."""
         if not NAME.fullmatch(name):
             return None
-        return await _in_thread(self._read, name)
+        return await UNAVAILABLE.call(self._read, name)
 
 
 class S3MediaFiles(MediaFiles):
@@ -130,20 +116,7 @@ class S3MediaFiles(MediaFiles):
     def __init__(self, bucket: str, ttl: int, region: str | None = None) -> None:
         self.bucket = bucket
         self.ttl = ttl
-        self.region = region
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    def _s3(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                import boto3
-                from botocore.config import Config
-
-                self._client = boto3.client(
-                    "s3", region_name=self.region, config=Config(signature_version="s3v4")
-                )
-        return self._client
+        self._s3 = Boto3Client("s3", region, signature_version="s3v4")
 
     def _put(self, key: str, data: bytes, media_type: str) -> str:
         client = self._s3()
@@ -154,7 +127,9 @@ class S3MediaFiles(MediaFiles):
         return url
 
     async def save(self, data: bytes, media_type: str, base_url: str) -> str:
-        return await _in_thread(self._put, S3_PREFIX + _new_name(media_type), data, media_type)
+        return await UNAVAILABLE.call(
+            self._put, S3_PREFIX + _new_name(media_type), data, media_type
+        )
 
 
 def open_media_files(settings: Settings) -> MediaFiles:

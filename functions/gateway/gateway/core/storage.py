@@ -10,40 +10,24 @@ also check the expiry), SQLite prunes on write.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
-import sqlite3
-import threading
 import time
 import zlib
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from gateway.core.backends import Boto3Client, SQLiteFile, Unavailable
 from gateway.core.config import Settings
 from gateway.core.errors import GatewayError
 from gateway.core.http import dumps
-from gateway.core.observability import describe_exception, logger
 
 DAY = 86400
 
-T = TypeVar("T")
-
-
-async def _in_thread(function: Callable[..., T], *args: Any) -> T:
-    """Run a blocking store call in a worker thread; a broken store is a 503, never a 500."""
-    try:
-        return await asyncio.to_thread(function, *args)
-    except GatewayError:
-        raise
-    except Exception as exc:
-        logger.error("response store failed", extra=describe_exception(exc))
-        raise GatewayError(
-            503,
-            "The response store is unavailable right now; try again, or send store: false.",
-            code="store_unavailable",
-        ) from None
+UNAVAILABLE = Unavailable(
+    "response store",
+    "The response store is unavailable right now; try again, or send store: false.",
+    "store_unavailable",
+)
 
 
 def _encode(record: dict[str, Any]) -> bytes:
@@ -77,15 +61,15 @@ class ResponseStore:
 
     async def save(self, owner: str, response_id: str, record: dict[str, Any]) -> None:
         """Store (or replace) a record; raises GatewayError when it cannot be stored."""
-        await _in_thread(self._put, owner, response_id, record)
+        await UNAVAILABLE.call(self._put, owner, response_id, record)
 
     async def load(self, owner: str, response_id: str) -> dict[str, Any] | None:
         """The record, or None when it is unknown, expired or another key's."""
-        return await _in_thread(self._get, owner, response_id)
+        return await UNAVAILABLE.call(self._get, owner, response_id)
 
     async def delete(self, owner: str, response_id: str) -> bool:
         """Delete a record; False when there was none for this owner."""
-        return await _in_thread(self._remove, owner, response_id)
+        return await UNAVAILABLE.call(self._remove, owner, response_id)
 
 
 class SQLiteStore(ResponseStore):
@@ -101,27 +85,12 @@ class SQLiteStore(ResponseStore):
     )
 
     def __init__(self, path: str, retention_seconds: float) -> None:
-        self.path = path
         self.retention = retention_seconds
-        self._connection: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def _db(self) -> sqlite3.Connection:
-        if self._connection is None:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=10, check_same_thread=False, isolation_level=None
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(self.SCHEMA)
-            self._connection = connection
-        return self._connection
+        self.file = SQLiteFile(path, self.SCHEMA)
 
     def _put(self, owner: str, response_id: str, record: dict[str, Any]) -> None:
         now = int(time.time())
-        with self._lock:
-            db = self._db()
+        with self.file.locked() as db:
             db.execute("DELETE FROM responses WHERE expires_at <= ?", (now,))
             db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)",
@@ -129,31 +98,24 @@ class SQLiteStore(ResponseStore):
             )
 
     def _get(self, owner: str, response_id: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = (
-                self._db()
-                .execute(
-                    "SELECT owner, expires_at, record FROM responses WHERE id = ?", (response_id,)
-                )
-                .fetchone()
-            )
+        with self.file.locked() as db:
+            row = db.execute(
+                "SELECT owner, expires_at, record FROM responses WHERE id = ?", (response_id,)
+            ).fetchone()
         if row is None or not hmac.compare_digest(row[0], owner) or row[1] <= time.time():
             return None
         return _decode(row[2])
 
     def _remove(self, owner: str, response_id: str) -> bool:
-        with self._lock:
-            cursor = self._db().execute(
+        with self.file.locked() as db:
+            cursor = db.execute(
                 "DELETE FROM responses WHERE id = ? AND owner = ? AND expires_at > ?",
                 (response_id, owner, int(time.time())),
             )
         return cursor.rowcount > 0
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+        self.file.close()
 
 
 class DynamoDBStore(ResponseStore):
@@ -167,17 +129,7 @@ class DynamoDBStore(ResponseStore):
     def __init__(self, table: str, retention_seconds: float, region: str | None = None) -> None:
         self.table = table
         self.retention = retention_seconds
-        self.region = region
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    def _dynamodb(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                import boto3
-
-                self._client = boto3.client("dynamodb", region_name=self.region)
-        return self._client
+        self._dynamodb = Boto3Client("dynamodb", region)
 
     def _put(self, owner: str, response_id: str, record: dict[str, Any]) -> None:
         client = self._dynamodb()
@@ -231,7 +183,7 @@ class DynamoDBStore(ResponseStore):
         return True
 
     def close(self) -> None:
-        self._client = None
+        self._dynamodb.close()
 
 
 def open_store(settings: Settings) -> ResponseStore:

@@ -10,12 +10,12 @@ a `version` that every write of it checks, so concurrent changes never overwrite
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
+from gateway.core.backends import Boto3Client
 from gateway.core.keys.admission import Admission, check_budget, check_minute, standing
 from gateway.core.keys.errors import NameTaken
 from gateway.core.keys.records import KeyRecord, Usage, UsageRow
@@ -104,23 +104,13 @@ class DynamoDBKeyStore(KeyStore):
         super().__init__(**options)
         self.keys_table = keys_table
         self.usage_table = usage_table
-        self.region = region
-        self._client: Any = None
-        self._lock = threading.Lock()
-
-    def _dynamodb(self) -> Any:
-        with self._lock:
-            if self._client is None:
-                import boto3
-                from botocore.config import Config
-
-                config = Config(
-                    connect_timeout=2,
-                    read_timeout=5,
-                    retries={"mode": "standard", "max_attempts": 3},
-                )
-                self._client = boto3.client("dynamodb", region_name=self.region, config=config)
-        return self._client
+        self._dynamodb = Boto3Client(
+            "dynamodb",
+            region,
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"mode": "standard", "max_attempts": 3},
+        )
 
     # ------------------------------------------------------------ keys
 
@@ -414,7 +404,7 @@ class DynamoDBKeyStore(KeyStore):
         return found
 
     def close(self) -> None:
-        self._client = None
+        self._dynamodb.close()
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
+from gateway.core.backends import SQLiteFile
 from gateway.core.keys.admission import Admission, check_budget, check_minute, standing
 from gateway.core.keys.errors import NameTaken
 from gateway.core.keys.records import KeyRecord, Usage, UsageRow
@@ -146,33 +145,12 @@ class SQLiteKeyStore(KeyStore):
 
     def __init__(self, path: str, *, timeout: float = 10.0, **options: Any) -> None:
         super().__init__(**options)
-        self.path = path
-        self.timeout = timeout
-        self._connection: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
-
-    def _db(self) -> sqlite3.Connection:
-        if self._connection is None:
-            if self.path != ":memory:":
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(
-                self.path, timeout=self.timeout, check_same_thread=False, isolation_level=None
-            )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.executescript(SCHEMA)
-            self._connection = connection
-        return self._connection
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            yield self._db()
+        self.file = SQLiteFile(path, SCHEMA, timeout=timeout)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction, holding the file's write lock from its first statement."""
-        with self._lock:
-            db = self._db()
+        with self.file.locked() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -191,12 +169,12 @@ class SQLiteKeyStore(KeyStore):
             raise
 
     def _get(self, key_id: str) -> KeyRecord | None:
-        with self._read() as db:
+        with self.file.locked() as db:
             row = db.execute("SELECT * FROM keys WHERE id = ?", (key_id,)).fetchone()
         return None if row is None else _record(row)
 
     def _find(self, secret_hash: str) -> KeyRecord | None:
-        with self._read() as db:
+        with self.file.locked() as db:
             row = db.execute(
                 "SELECT * FROM keys WHERE secret_hash = ?",
                 (secret_hash,),
@@ -204,7 +182,7 @@ class SQLiteKeyStore(KeyStore):
         return None if row is None else _record(row)
 
     def _list(self, include_revoked: bool) -> list[KeyRecord]:
-        with self._read() as db:
+        with self.file.locked() as db:
             rows = db.execute("SELECT * FROM keys ORDER BY created_at, id").fetchall()
         records = [_record(row) for row in rows]
         return [r for r in records if include_revoked or r.revoked_at is None]
@@ -238,7 +216,7 @@ class SQLiteKeyStore(KeyStore):
 
     def _admit(self, key: KeyRecord, windows: Windows) -> Admission:
         if key.rpm is None and key.tpm is None:
-            with self._read() as db:
+            with self.file.locked() as db:
                 return Admission(
                     now=windows.now,
                     budget=check_budget(key, windows, _month_tokens(db, key, windows)),
@@ -263,7 +241,7 @@ class SQLiteKeyStore(KeyStore):
             return state
 
     def _peek(self, key: KeyRecord, windows: Windows) -> Admission:
-        with self._read() as db:
+        with self.file.locked() as db:
             counts = db.execute(
                 "SELECT requests, tokens FROM minute_counters WHERE key_id = ? AND minute = ?",
                 (key.id, windows.minute),
@@ -298,12 +276,12 @@ class SQLiteKeyStore(KeyStore):
         if key_id is not None:
             query += " AND key_id = ?"
             arguments += (key_id,)
-        with self._read() as db:
+        with self.file.locked() as db:
             rows = db.execute(query, arguments).fetchall()
         return [UsageRow(day, key, model, Usage(*counts)) for day, key, model, *counts in rows]
 
     def _month_usage(self, key_ids: list[str], month: str) -> dict[str, Usage]:
-        with self._read() as db:
+        with self.file.locked() as db:
             rows = db.execute(
                 "SELECT key_id, requests, input_tokens, output_tokens, errors FROM monthly_usage "
                 "WHERE month = ? AND key_id IN (SELECT value FROM json_each(?))",
@@ -312,10 +290,7 @@ class SQLiteKeyStore(KeyStore):
         return {key_id: Usage(*counts) for key_id, *counts in rows}
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
+        self.file.close()
 
 
 def _month_tokens(db: sqlite3.Connection, key: KeyRecord, windows: Windows) -> int:
