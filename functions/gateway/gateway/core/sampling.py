@@ -1,7 +1,7 @@
 """What OpenAI's chat and legacy completions share: their sampling fields, validated, and the
 usage object and finish reasons their answers document."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import Field, field_validator
 
@@ -23,6 +23,39 @@ def _stop_list(value: str | list[str] | None) -> list[str]:
     if len(stops) > 4:
         raise ValueError("at most 4 stop sequences are allowed")
     return [stop for stop in stops if stop]
+
+
+class SamplingFields(Protocol):
+    """A request with OpenAI's sampling fields and Workers AI's two extensions (chat's, legacy
+    completions', the Responses API's)."""
+
+    @property
+    def temperature(self) -> float | None: ...
+    @property
+    def top_p(self) -> float | None: ...
+    @property
+    def top_k(self) -> int | None: ...
+    @property
+    def seed(self) -> int | None: ...
+    @property
+    def repetition_penalty(self) -> float | None: ...
+    @property
+    def frequency_penalty(self) -> float | None: ...
+    @property
+    def presence_penalty(self) -> float | None: ...
+
+
+def sampling_of(req: SamplingFields) -> Sampling:
+    """The request's sampling parameters that Workers AI takes, in text generation's terms."""
+    return Sampling(
+        temperature=req.temperature,
+        top_p=req.top_p,
+        top_k=req.top_k,
+        seed=req.seed,
+        repetition_penalty=req.repetition_penalty,
+        frequency_penalty=req.frequency_penalty,
+        presence_penalty=req.presence_penalty,
+    )
 
 
 class SamplingParams(RequestModel):
@@ -58,18 +91,6 @@ class SamplingParams(RequestModel):
     @property
     def include_usage(self) -> bool:
         return bool(self.stream_options and self.stream_options.include_usage)
-
-    def sampling(self) -> Sampling:
-        """The parameters Workers AI takes, in text generation's terms."""
-        return Sampling(
-            temperature=self.temperature,
-            top_p=self.top_p,
-            top_k=self.top_k,
-            seed=self.seed,
-            repetition_penalty=self.repetition_penalty,
-            frequency_penalty=self.frequency_penalty,
-            presence_penalty=self.presence_penalty,
-        )
 
 
 # Answers (documentation only: answers are built as plain dicts).

@@ -23,6 +23,7 @@ from gateway.apis.chat.schemas import (
     ToolMessage,
 )
 from gateway.core.pieces import Piece, StopScanner, finish_reason, new_id, with_usage
+from gateway.core.sampling import sampling_of
 from gateway.core.text_generation import (
     Allowed,
     FunctionTool,
@@ -145,7 +146,7 @@ def generation_input(req: ChatCompletionRequest, default_max_tokens: int) -> Tex
     return TextGenerationInput(
         messages=upstream_messages(req.messages),
         max_tokens=max_tokens(req, default_max_tokens),
-        sampling=req.sampling(),
+        sampling=sampling_of(req),
         tools=[
             FunctionTool(tool.name, tool.description, tool.parameters, tool.strict)
             for tool in req.function_tools

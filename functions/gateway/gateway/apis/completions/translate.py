@@ -9,6 +9,7 @@ from typing import Any
 from gateway.apis.completions.schemas import CompletionRequest
 from gateway.core import tokens
 from gateway.core.pieces import Piece, StopScanner, finish_reason, new_id, with_usage
+from gateway.core.sampling import sampling_of
 from gateway.core.text_generation import TextGenerationInput
 
 LEGACY_MAX_TOKENS = 16
@@ -32,7 +33,7 @@ def generation_input(req: CompletionRequest, prompt: str) -> TextGenerationInput
     """The prompt on Workers AI's native prompt form (or as one user message where a model has
     none: text_generation.run_body)."""
     return TextGenerationInput(
-        messages=[], prompt=prompt, max_tokens=max_tokens(req), sampling=req.sampling()
+        messages=[], prompt=prompt, max_tokens=max_tokens(req), sampling=sampling_of(req)
     )
 
 

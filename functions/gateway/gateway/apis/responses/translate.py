@@ -22,7 +22,8 @@ from gateway.apis.responses.schemas import (
 from gateway.apis.responses.tools import Toolset
 from gateway.core.errors import GatewayError
 from gateway.core.pieces import Piece, TokenUsage, finish_reason
-from gateway.core.text_generation import Sampling, TextGenerationInput, ToolRules
+from gateway.core.sampling import sampling_of
+from gateway.core.text_generation import TextGenerationInput, ToolRules
 
 
 def _response_format(req: CreateResponseRequest) -> dict[str, Any] | None:
@@ -52,15 +53,7 @@ def generation_input(
     return TextGenerationInput(
         messages=messages,
         max_tokens=req.max_output_tokens or default_max_tokens,
-        sampling=Sampling(
-            temperature=req.temperature,
-            top_p=req.top_p,
-            top_k=req.top_k,
-            seed=req.seed,
-            repetition_penalty=req.repetition_penalty,
-            frequency_penalty=req.frequency_penalty,
-            presence_penalty=req.presence_penalty,
-        ),
+        sampling=sampling_of(req),
         tools=tools.functions,
         tool_choice=tools.choice(req.tool_choice),
         response_format=_response_format(req),
