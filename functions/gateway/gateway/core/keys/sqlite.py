@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS daily_usage (
 """
 
 # `SELECT *` reads the columns in the order of SCHEMA, which `_row` and `_record` follow.
+LIVE_KEY = "SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL"
 INSERT_KEY = "INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 UPDATE_KEY = (
     "UPDATE keys SET name = ?, models = ?, rpm = ?, tpm = ?, monthly_token_budget = ?, "
@@ -102,6 +103,18 @@ def _editable(record: KeyRecord) -> tuple[Any, ...]:
 
 def _row(record: KeyRecord) -> tuple[Any, ...]:
     return (record.id, record.secret_hash, record.created_at, record.revoked_at, *_editable(record))
+
+
+@contextmanager
+def _unique_name(name: str | None) -> Iterator[None]:
+    """Within it, a write that would give two live keys `name` (the unique index on the names
+    of keys not revoked) raises NameTaken."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        if "keys.name" in str(exc):
+            raise NameTaken(str(name)) from None
+        raise
 
 
 def _record(row: tuple[Any, ...]) -> KeyRecord:
@@ -160,13 +173,8 @@ class SQLiteKeyStore(KeyStore):
                 raise
 
     def _insert(self, record: KeyRecord) -> None:
-        try:
-            with self._transaction() as db:
-                db.execute(INSERT_KEY, _row(record))
-        except sqlite3.IntegrityError as exc:
-            if "keys.name" in str(exc):
-                raise NameTaken(record.name) from None
-            raise
+        with _unique_name(record.name), self._transaction() as db:
+            db.execute(INSERT_KEY, _row(record))
 
     def _get(self, key_id: str) -> KeyRecord | None:
         with self.file.locked() as db:
@@ -188,27 +196,18 @@ class SQLiteKeyStore(KeyStore):
         return [r for r in records if include_revoked or r.revoked_at is None]
 
     def _update(self, key_id: str, changes: dict[str, Any]) -> tuple[KeyRecord, KeyRecord] | None:
-        try:
-            with self._transaction() as db:
-                row = db.execute(
-                    "SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL", (key_id,)
-                ).fetchone()
-                if row is None:
-                    return None
-                before = _record(row)
-                after = before.changed(changes)
-                db.execute(UPDATE_KEY, (*_editable(after), key_id))
-                return before, after
-        except sqlite3.IntegrityError as exc:
-            if "keys.name" in str(exc):
-                raise NameTaken(changes["name"]) from None
-            raise
+        with _unique_name(changes.get("name")), self._transaction() as db:
+            row = db.execute(LIVE_KEY, (key_id,)).fetchone()
+            if row is None:
+                return None
+            before = _record(row)
+            after = before.changed(changes)
+            db.execute(UPDATE_KEY, (*_editable(after), key_id))
+            return before, after
 
     def _revoke(self, key_id: str, now: int) -> KeyRecord | None:
         with self._transaction() as db:
-            row = db.execute(
-                "SELECT * FROM keys WHERE id = ? AND revoked_at IS NULL", (key_id,)
-            ).fetchone()
+            row = db.execute(LIVE_KEY, (key_id,)).fetchone()
             if row is None:
                 return None
             db.execute("UPDATE keys SET revoked_at = ? WHERE id = ?", (now, key_id))
