@@ -12,7 +12,6 @@ every model failing, by streamed or not, with the outcome the gateway guarantees
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,18 +26,13 @@ from helpers import (
     anthropic_events,
     assert_anthropic_error,
     assert_anthropic_error_body,
-    gateway_settings,
     stream_events,
     upstream_runs,
     wait_until_quiet,
 )
 
-from emulator.testing import EmulatorServer
-
 HELLO = [{"role": "user", "content": "hello matrix"}]
 
-ATTEMPT_TIMEOUT = 1.0
-IDLE_TIMEOUT = 0.6
 SLOW_MS = 5_000  # longer than an attempt; the emulator stops waiting when the gateway leaves
 
 
@@ -133,18 +127,6 @@ MATRIX = [
         "upstream_error",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def matrix_gateway(emulator_server: EmulatorServer) -> Iterator[GatewayServer]:
-    settings = gateway_settings(
-        emulator_server,
-        attempt_timeout=ATTEMPT_TIMEOUT,
-        stream_idle_timeout=IDLE_TIMEOUT,
-        request_deadline=10.0,
-    )
-    with GatewayServer(settings) as server:
-        yield server
 
 
 def assert_envelope(error: Any, code: str) -> None:

@@ -15,10 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import GatewayServer, gateway_settings, picture, upstream_runs, wait_until_quiet
-from test_fault_matrix import ATTEMPT_TIMEOUT, IDLE_TIMEOUT, MATRIX, Misbehaviour, assert_envelope
+from helpers import GatewayServer, picture, upstream_runs, wait_until_quiet
+from test_fault_matrix import MATRIX, Misbehaviour, assert_envelope
 
-from emulator.testing import EmulatorServer
 from gateway.core.config import Settings
 
 DEFAULTS = Settings.model_fields
@@ -73,18 +72,6 @@ def cases() -> Iterator[Any]:
                 yield pytest.param(
                     endpoint, case, failing, id=f"{endpoint.name}-{case.name}-{failing}"
                 )
-
-
-@pytest.fixture(scope="module")
-def matrix_gateway(emulator_server: EmulatorServer) -> Iterator[GatewayServer]:
-    settings = gateway_settings(
-        emulator_server,
-        attempt_timeout=ATTEMPT_TIMEOUT,
-        stream_idle_timeout=IDLE_TIMEOUT,
-        request_deadline=10.0,
-    )
-    with GatewayServer(settings) as server:
-        yield server
 
 
 @pytest.mark.parametrize(("endpoint", "case", "failing"), list(cases()))
