@@ -24,82 +24,14 @@ from typing import Any
 import httpx
 import pytest
 import trustme
-from helpers import KEYS, GatewayServer, assert_error
+from helpers import KEYS, PNG, GatewayServer, ImageHost, assert_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response, StreamingResponse
-from starlette.routing import Route
 
-from emulator.testing import ServerThread
 from gateway.core.images import IMAGE_POOL, IPAddress, is_public
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 STAND_IN_PUBLIC = "127.0.0.2"
 AUTH = {"authorization": f"Bearer {KEYS[0]}"}
-
-
-class ImageHost(ServerThread):
-    """A loopback image server that records what it was asked and which streams are open."""
-
-    def __init__(self, host: str) -> None:
-        self.seen: list[tuple[str, str]] = []
-        self.open_streams = 0
-        routes = [
-            Route("/cat.png", self.cat),
-            Route("/bytes/{size:int}", self.sized),
-            Route("/slow.png", self.slow),
-            Route("/late.png", self.late),
-            Route("/missing.png", self.missing),
-            Route("/text", self.text),
-            Route("/redirect", self.redirect),
-        ]
-        super().__init__(Starlette(routes=routes), host=host)
-
-    def _log(self, request: Request) -> None:
-        self.seen.append((request.url.path, request.headers.get("host", "")))
-
-    async def cat(self, request: Request) -> Response:
-        self._log(request)
-        return Response(PNG, media_type="image/png")
-
-    async def sized(self, request: Request) -> Response:
-        self._log(request)
-        return Response(b"\0" * request.path_params["size"], media_type="image/png")
-
-    async def slow(self, request: Request) -> StreamingResponse:
-        """One byte every 0.1 s for at most 20 s: never finishes within a test's deadline."""
-        self._log(request)
-
-        async def trickle():
-            self.open_streams += 1
-            try:
-                for _ in range(200):
-                    yield b"\0"
-                    await asyncio.sleep(0.1)
-            finally:
-                self.open_streams -= 1
-
-        return StreamingResponse(trickle(), media_type="image/png")
-
-    async def late(self, request: Request) -> Response:
-        """The whole image, after a 1.2 s pause."""
-        self._log(request)
-        await asyncio.sleep(1.2)
-        return Response(PNG, media_type="image/png")
-
-    async def missing(self, request: Request) -> Response:
-        self._log(request)
-        return Response(status_code=404)
-
-    async def text(self, request: Request) -> Response:
-        self._log(request)
-        return Response("<html>", media_type="text/html")
-
-    async def redirect(self, request: Request) -> Response:
-        self._log(request)
-        return RedirectResponse(request.query_params["to"], status_code=302)
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import anthropic
@@ -20,7 +18,9 @@ from anthropic.types import Message, MessageTokensCount
 from helpers import (
     ANTHROPIC_HEADERS,
     BACKUP,
+    PNG,
     PRIMARY,
+    ImageHost,
     anthropic_sdk,
     assert_anthropic_error,
     assert_shape,
@@ -31,7 +31,6 @@ from helpers import (
 from emulator.text import REASONING
 
 FAST = "@cf/meta/llama-3.3-70b-instruct-fp8-fast"
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 WEATHER = {
     "name": "get_weather",
     "description": "The weather in a city",
@@ -461,21 +460,8 @@ def test_earlier_thinking_goes_back_to_reasoning_models_only(claude, emulator):
 
 @pytest.fixture
 def image_server() -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "image/png")
-            self.send_header("content-length", str(len(PNG)))
-            self.end_headers()
-            self.wfile.write(PNG)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with ImageHost("127.0.0.1") as host:
+        yield f"http://127.0.0.1:{host.port}"
 
 
 def test_images_base64_and_by_url(claude, emulator, image_server):
