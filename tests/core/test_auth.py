@@ -4,10 +4,7 @@ Secrets Manager through the Parameters and Secrets Lambda Extension (a fake one 
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -330,17 +327,3 @@ def test_secrets_are_cached_for_secrets_max_age(secretsmanager, emulator_server,
         assert models_status(server, "sk-cached") == 200
         assert models_status(server, "sk-rotated") == 401
         assert secretsmanager.requests == reads
-
-
-def test_the_gateway_process_never_loads_boto3():
-    """Start-up and the AWS path read secrets over localhost: boto3 (0.4 s of imports) stays out.
-    (Powertools probes the bare `botocore` package for its user agent; none of it is loaded.)"""
-    code = (
-        "import sys; from gateway.app import create_app; create_app(); "
-        "print(sorted(m for m in sys.modules if m.startswith(('boto3', 'botocore.'))))"
-    )
-    env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"

@@ -3,10 +3,6 @@ that the libraries behind uploads and images stay out of a process until a reque
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from gateway.core.errors import GatewayError
@@ -81,17 +77,3 @@ def test_what_is_refused(content, content_type, words):
         parse_form(content, content_type)
     assert caught.value.status == 400
     assert words in caught.value.message
-
-
-def test_starting_the_gateway_loads_neither_the_multipart_parser_nor_pillow():
-    """Uploads and image conversions import their libraries on first use: a cold start for a
-    chat never pays for them."""
-    code = (
-        "import sys; from gateway.app import create_app; create_app(); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'PIL', 'python_multipart'}))"
-    )
-    env = os.environ | {"PYTHONPATH": os.pathsep.join(sys.path)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
