@@ -355,7 +355,7 @@ class Catalog:
         or an alias of it (or the name the client sent); the first must be, else a 403 naming
         it, and a backup that is not is left out (the key's list says what may answer)."""
         first, *backups = chain
-        if not key.allows(name, *self._names_of(first)):
+        if not self.permits(key, name, first):
             raise GatewayError(
                 403,
                 f"This key may not use the model `{name}`. GET /v1/key lists the models it may "
@@ -363,12 +363,12 @@ class Catalog:
                 code="model_not_allowed",
                 param="model",
             )
-        return [first, *(model for model in backups if key.allows(*self._names_of(model)))]
+        return [first, *(model for model in backups if self.permits(key, model, model))]
 
-    def permits(self, key: KeyRecord, name: str) -> bool:
-        """Whether `key` may use `name` (a model or an alias): its list names it, or an alias
-        of the model it stands for, or that model."""
-        return key.allows(name, *self._names_of(self.all_aliases.get(name, name)))
+    def permits(self, key: KeyRecord, name: str, model: str | None = None) -> bool:
+        """Whether `key` may use `name`, which stands for `model` (by default the model an
+        alias names, else `name` itself): its list names `name`, `model` or an alias of it."""
+        return key.allows(name, *self._names_of(model or self.all_aliases.get(name, name)))
 
     def _names_of(self, model: str) -> tuple[str, ...]:
         """A model's own name and every alias that stands for it."""
