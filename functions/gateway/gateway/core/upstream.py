@@ -395,9 +395,9 @@ class WorkersAI:
     async def search_models(self, task: str, read_timeout: float) -> list[dict[str, Any]]:
         """GET /models/search: Cloudflare's catalogue of models for one task, every page (the
         gateway refuses names the catalogue lacks, so a missed page would refuse real models)."""
-        base, headers = await self._base()
         if self.via_ai_gateway:
             return []  # the catalogue is an account API, not served through AI Gateway
+        base, headers = await self._base()
         rows: list[dict[str, Any]] = []
         for page in range(1, CATALOGUE_MAX_PAGES + 1):
             request = self._request(
@@ -433,10 +433,7 @@ class WorkersAI:
         except httpx.TransportError as exc:
             raise _transport_error(exc) from None
         if read:
-            try:
-                await response.aread()
-            except httpx.TransportError as exc:
-                raise _transport_error(exc) from None
+            await self._read(response)
         return response
 
     async def run(
@@ -533,11 +530,7 @@ class WorkersAI:
         """
         url, auth = await self._target(model)
         request = self._request(
-            "POST",
-            url,
-            read_timeout,
-            content=dumps(body),
-            headers={**auth, **JSON_CONTENT, **(headers or {})},
+            "POST", url, read_timeout, **_request_args(body, {**auth, **(headers or {})})
         )
         response = await self._send(request, read=False)
         try:
