@@ -395,9 +395,9 @@ class WorkersAI:
     async def search_models(self, task: str, read_timeout: float) -> list[dict[str, Any]]:
         """GET /models/search: Cloudflare's catalogue of models for one task, every page (the
         gateway refuses names the catalogue lacks, so a missed page would refuse real models)."""
+        base, headers = await self._base()
         if self.via_ai_gateway:
             return []  # the catalogue is an account API, not served through AI Gateway
-        base, headers = await self._base()
         rows: list[dict[str, Any]] = []
         for page in range(1, CATALOGUE_MAX_PAGES + 1):
             request = self._request(
