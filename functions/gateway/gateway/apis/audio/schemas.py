@@ -92,25 +92,6 @@ class DurationUsage(AnswerModel):
     seconds: float
 
 
-class Transcription(AnswerModel):
-    """`response_format` json; `text`, `srt` and `vtt` answer plain text instead."""
-
-    text: str
-    usage: DurationUsage | None = None
-
-
-class VerboseTranscription(AnswerModel):
-    """`response_format` verbose_json."""
-
-    task: Literal["transcribe", "translate"]
-    language: str
-    duration: float
-    text: str
-    segments: list[TranscriptionSegment] | None = None
-    words: list[TranscriptionWord] | None = None
-    usage: DurationUsage | None = None
-
-
 class TranscriptionAnswer(AnswerModel):
     """A transcription or translation as JSON: `json` gives `text` (and `usage`),
     `verbose_json` also `task`, `language`, `duration`, `segments` and `words`."""

@@ -100,12 +100,6 @@ def convert(data: bytes, media_type: str, wanted: str, quality: int | None) -> b
     return _encode(image, wanted, quality)
 
 
-def size_of(data: bytes, param: str) -> tuple[int, int]:
-    """(width, height) of an uploaded image; a 400 naming `param` when it does not decode."""
-    width, height = _open(data, param).size
-    return int(width), int(height)
-
-
 def as_source(data: bytes, param: str) -> tuple[bytes, tuple[int, int]]:
     """An uploaded image as Stable Diffusion takes it (PNG or JPEG as they are; WebP as PNG),
     and its size."""
