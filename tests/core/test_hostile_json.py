@@ -1,6 +1,7 @@
 """JSON that Python parses but the gateway cannot carry (non-finite numbers, lone surrogates,
-NUL characters, deep nesting) is a client error on every endpoint: a 400 in OpenAI's envelope
-naming the field, and nothing sent upstream. Valid neighbours of each case still pass."""
+NUL characters, deep nesting) is a client error on every endpoint that takes a JSON body (the
+upload forms have their own tests, in tests/apis/audio and tests/apis/images): a 400 in the
+API's envelope naming the field, and nothing sent upstream. Valid neighbours still pass."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ ENDPOINTS = {
         "messages": [{"role": "user", "content": "hi"}],
         "tools": [{"name": "f", "input_schema": {"type": "object"}}],
     },
+    "/v1/responses": {
+        "model": "gpt-4o",
+        "input": "hi",
+        "tools": [{"type": "function", "name": "f", "parameters": {}}],
+    },
+    "/v1/images/generations": {"model": "dall-e-3", "prompt": "hi", "response_format": "b64_json"},
+    "/v1/audio/speech": {"model": "tts-1", "voice": "alloy", "input": "hi"},
+    "/v1/moderations": {"model": "omni-moderation-latest", "input": "hi"},
+    "/v1/rerank": {"model": "rerank-v3.5", "query": "hi", "documents": ["hi", "there"]},
 }
 ANTHROPIC = {"/v1/messages"}
 """Endpoints that answer in Anthropic's envelope (no `param`: the message names the field)."""
@@ -48,6 +58,19 @@ PLACES = {
     "/v1/messages": [
         (("tools", 0, "input_schema", "x"), "tools[0].input_schema.x"),
         (("messages", 0, "content"), "messages[0].content"),
+        (("model",), "model"),
+    ],
+    "/v1/responses": [
+        (("tools", 0, "parameters", "x"), "tools[0].parameters.x"),
+        (("input",), "input"),
+        (("model",), "model"),
+    ],
+    "/v1/images/generations": [(("prompt",), "prompt"), (("model",), "model")],
+    "/v1/audio/speech": [(("input",), "input"), (("voice",), "voice"), (("model",), "model")],
+    "/v1/moderations": [(("input",), "input"), (("model",), "model")],
+    "/v1/rerank": [
+        (("query",), "query"),
+        (("documents", 1), "documents[1]"),
         (("model",), "model"),
     ],
 }
@@ -90,7 +113,7 @@ def post_raw(server: GatewayServer, path: str, content: str) -> httpx.Response:
 
 
 CASES = [
-    pytest.param(path, place, param, raw, id=f"{path.rsplit('/', 1)[1]}-{param}-{name}")
+    pytest.param(path, place, param, raw, id=f"{path.removeprefix('/v1/')}-{param}-{name}")
     for path, places in PLACES.items()
     for place, param in places
     for name, raw in HOSTILE.items()
