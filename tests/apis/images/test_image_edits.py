@@ -200,6 +200,13 @@ BAD_UPLOADS = {
         },
         "mask",
     ),
+    "mask-with-alpha-but-no-transparent-pixel": (
+        {
+            "image": ("a.png", SOURCE, "image/png"),
+            "mask": ("m.png", mask(transparent_width=0), "image/png"),
+        },
+        "mask",
+    ),
     "mask-not-an-image": (
         {"image": ("a.png", SOURCE, "image/png"), "mask": ("m.png", b"\x89PNG", "image/png")},
         "mask",

@@ -124,8 +124,8 @@ def as_reference(data: bytes, param: str, side: int) -> tuple[bytes, str]:
 def inpainting_mask(data: bytes, size: tuple[int, int]) -> bytes:
     """OpenAI's mask (a PNG whose fully transparent pixels are where to edit) as Stable
     Diffusion's: a greyscale PNG, white where to repaint and black where to keep (diffusers'
-    convention, which the emulator follows). The mask must have the image's `size` and an
-    alpha channel (a 400 naming `mask` otherwise)."""
+    convention, which the emulator follows). The mask must have the image's `size`, an
+    alpha channel and a fully transparent pixel (a 400 naming `mask` otherwise)."""
     image = _open(data, "mask")
     if image.size != size:
         raise GatewayError(
@@ -143,4 +143,12 @@ def inpainting_mask(data: bytes, size: tuple[int, int]) -> bytes:
             code="invalid_image",
         )
     alpha = image.convert("RGBA").getchannel("A")
+    if alpha.getextrema()[0] != 0:
+        raise GatewayError(
+            400,
+            "`mask` has no fully transparent pixel: nothing would be edited. Its fully "
+            "transparent pixels mark what to edit.",
+            param="mask",
+            code="invalid_image",
+        )
     return _encode(alpha.point(lambda value: 255 if value == 0 else 0), "image/png")
