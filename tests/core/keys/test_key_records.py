@@ -285,3 +285,30 @@ def test_only_both_tables_or_neither(aws):
     create_tables(aws)
     with pytest.raises(ValueError, match="both"):
         open_key_store(keys_table="gateway-keys")
+
+
+def test_processes_opening_a_new_key_file_at_once_all_open_it(tmp_path):
+    """Eight stores open one new SQLite file at the same moment, a hundred times over (as
+    gateway processes starting together do): each gets it. SQLite refuses all but one of
+    concurrent switches to WAL at once, without waiting; the store tries again."""
+    failures: list[BaseException] = []
+    for attempt in range(100):
+        path = str(tmp_path / f"keys-{attempt}.sqlite3")
+        stores = [open_key_store(db_path=path) for _ in range(8)]
+        start = threading.Barrier(len(stores))
+
+        def list_keys(store: Any, start: threading.Barrier) -> None:
+            start.wait()
+            try:
+                run(store.list_keys())
+            except Exception as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=list_keys, args=(store, start)) for store in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for store in stores:
+            store.close()
+    assert failures == []

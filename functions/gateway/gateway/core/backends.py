@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,9 +78,19 @@ class SQLiteFile:
         connection = sqlite3.connect(
             self.path, timeout=self.timeout, check_same_thread=False, isolation_level=None
         )
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.executescript(self.schema)
-        return connection
+        # Connections that open a new file at once may each ask for WAL; SQLite answers one of
+        # them "database is locked" at once, without waiting (it would deadlock), so try again.
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(self.schema)
+                return connection
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    connection.close()
+                    raise
+                time.sleep(0.01)
 
     def close(self) -> None:
         with self._lock:
